@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "hvsb.commands.scenarios",
     "hvsb.commands.data",
     "hvsb.commands.models",
+    "hvsb.commands.finetune",
     "hvsb.commands.lm_eval",
     "hvsb.commands.report",
     "hvsb.commands.run",

@@ -1,0 +1,230 @@
+"""End to end on the embedded causal LM: real explanations → LoRA → merged model → both harnesses.
+
+The teacher explanations come from a real `hvsb/explain` run (fixture `teacher_log`).
+Training overrides the paper's schedule so a few CPU steps show learning (no warm-up, a
+higher learning rate, rank 8, batch 2); everything else is the CLI's default path,
+including QLoRA's automatic fallback to LoRA on a machine without CUDA.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from hvsb.cli import main
+from hvsb.explanations import load_explanations
+from hvsb.finetune.card import CARD_JSON
+from hvsb.finetune.data import read_split
+from hvsb.finetune.tokenize import featurize, pad_batch
+
+pytestmark = pytest.mark.model
+
+TRAIN_ARGS = [
+    "--eval-fraction", "0.2",
+    "--batch-size", "2",
+    "--lora-r", "8",
+    "--lr", "3e-3",
+    "--warmup-steps", "0",
+    "--max-steps", "4",
+    "--eval-steps", "2",
+    "--logging-steps", "1",
+]  # fmt: skip
+
+
+def run_cli(argv: list[str]) -> tuple[int, str]:
+    """hvsb's CLI in this process (saves the interpreter start); exit code and stderr."""
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    return code, stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, teacher_log: Path, model_path: Path) -> dict:
+    out = tmp_path_factory.mktemp("causal") / "run"
+    argv = ["finetune", "train", "--base", str(model_path), "--data", str(teacher_log)]
+    argv += ["--out", str(out), *TRAIN_ARGS]
+    code, stderr = run_cli(argv)
+    assert code == 0, stderr[-3000:]
+    card = json.loads((out / "merged" / CARD_JSON).read_text())
+    return {"out": out, "argv": argv, "stderr": stderr, "card": card}
+
+
+def test_cli_says_which_method_and_why(run):
+    if torch.cuda.is_available():
+        assert "method: QLoRA" in run["stderr"] or "method: LoRA" in run["stderr"]
+    else:
+        assert (
+            "method: LoRA - QLoRA needs bitsandbytes 4-bit kernels on a CUDA GPU" in run["stderr"]
+        )
+        assert "torch.cuda.is_available() is False" in run["stderr"]
+        assert run["card"]["method"] == "lora"
+
+
+def test_eval_loss_goes_down_and_best_checkpoint_is_kept(run):
+    card = run["card"]
+    evals = [(h["step"], h["eval_loss"]) for h in card["log_history"] if "eval_loss" in h]
+    assert [step for step, _ in evals] == [0, 2, 4]
+    assert card["eval_loss_before"] == evals[0][1]
+    assert card["eval_loss_after"] == min(loss for _, loss in evals[1:])
+    assert card["eval_loss_after"] < card["eval_loss_before"]
+    assert card["best_checkpoint"].endswith(f"checkpoint-{min(evals[1:], key=lambda e: e[1])[0]}")
+    assert any("loss" in h and "eval_loss" not in h for h in card["log_history"])  # train loss
+    assert card["steps"] == 4 and card["seconds_per_100_steps"] > 0
+
+
+def test_model_card_describes_base_data_and_hyperparameters(run, teacher_log, model_path):
+    card, readme = run["card"], (run["out"] / "merged" / "README.md").read_text()
+    assert card["base_model"] == str(model_path)
+    assert card["hyperparameters"]["lora_r"] == 8
+    assert card["hyperparameters"]["lora_alpha"] == 16  # paper default kept
+    assert card["data"]["sources"] == [str(teacher_log)]
+    assert card["data"]["train"] == len(read_split(run["out"] / "data" / "train.jsonl"))
+    assert f"base_model: {model_path}" in readme
+    assert (
+        f"{card['eval_loss_before']:.4f} before training -> {card['eval_loss_after']:.4f}" in readme
+    )
+    assert "| lora_dropout | `0.1` |" in readme
+
+
+def test_merged_folder_is_the_best_adapter_merged(run, model_path):
+    """The merged weights give the best checkpoint's eval loss, not the base model's."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    merged = run["out"] / "merged"
+    assert not (merged / "adapter_config.json").exists()  # a plain model, not an adapter
+    tokenizer = AutoTokenizer.from_pretrained(str(merged))
+    model = AutoModelForCausalLM.from_pretrained(str(merged), dtype=torch.float32)
+    rows, _ = featurize(
+        read_split(run["out"] / "data" / "eval.jsonl"),
+        tokenizer,
+        fmt=run["card"]["prompt_format"],
+        max_length=512,
+        loss_on="completion",
+    )
+    with torch.no_grad():  # Trainer's eval loss: batch means weighted by batch size
+        batches = [rows[i : i + 2] for i in range(0, len(rows), 2)]
+        total = sum(
+            float(model(**pad_batch(batch, tokenizer.pad_token_id)).loss) * len(batch)
+            for batch in batches
+        )
+    loss, card = total / len(rows), run["card"]
+    assert math.isclose(loss, card["eval_loss_after"], rel_tol=0.01)
+    assert abs(loss - card["eval_loss_after"]) < abs(loss - card["eval_loss_before"])
+
+
+def test_merged_model_runs_the_inspect_explain_task(run, data_dir, tmp_path):
+    from inspect_ai import eval as inspect_eval
+
+    merged = run["out"] / "merged"
+    (log,) = inspect_eval(
+        "hvsb/explain",
+        task_args={"dataset": "bbq", "data_dir": str(data_dir)},
+        model=f"hf/{merged}",
+        model_args={"do_sample": False},
+        limit=2,
+        max_tokens=16,
+        log_dir=str(tmp_path),
+        display="none",
+    )
+    assert log.status == "success", log.error
+    explanations = load_explanations(log.location)
+    assert len(explanations) == 2
+    assert all(e["reply"].strip() for e in explanations)
+    assert {e["explainer"] for e in explanations} == {f"hf/{merged}"}
+
+
+def test_merged_model_runs_the_lm_eval_explain_task(run, data_dir, tmp_path):
+    merged = run["out"] / "merged"
+    # trained in the chat format (the tokenizer has a template), so lm-eval applies it too
+    code, stderr = run_cli(
+        ["lm-eval", "--model", "hf", "--model_args", f"pretrained={merged}",
+         "--tasks", "hvsb_explain_bbq", "--apply_chat_template", "--limit", "2",
+         "--gen_kwargs", "max_gen_toks=16,do_sample=False",
+         "--metadata", json.dumps({"data_dir": str(data_dir)}),
+         "--output_path", str(tmp_path), "--log_samples"]
+    )  # fmt: skip
+    assert code == 0, stderr[-3000:]
+    (samples,) = tmp_path.glob("*/samples_hvsb_explain_bbq_*.jsonl")
+    explanations = load_explanations(samples)
+    assert len(explanations) == 2
+    assert all(e["reply"].strip() for e in explanations)
+
+
+def test_evaluate_compares_base_and_fine_tuned(run, model_path, tmp_path, capsys):
+    """Numbers in the summary are hvsb.scorers applied to the replies in the logs."""
+    from inspect_ai.log import read_eval_log
+
+    from hvsb.finetune.evaluate import EVAL_JSON, EVAL_MD, report_section
+    from hvsb.scorers import agreeability, parse_agreement, readability
+
+    out = tmp_path / "evaluation"
+    code = main(
+        ["finetune", "evaluate", "--run", str(run["out"]), "--out", str(out), "--limit", "2",
+         "--target", str(model_path), "--max-tokens", "16", "--agree-max-tokens", "16"]
+    )  # fmt: skip
+    assert code == 0
+    summary = json.loads((out / EVAL_JSON).read_text())
+    assert summary["scenarios"] == 2
+    assert [row["explainer"] for row in summary["explainers"]] == ["base", "fine-tuned"]
+    held_out = {e.id for e in read_split(run["out"] / "data" / "eval.jsonl")}
+    target = f"hf/{model_path}"
+    for row in summary["explainers"]:
+        (explain_log,) = row["explain_logs"]
+        explanations = load_explanations(explain_log)
+        assert {e["id"] for e in explanations} <= held_out and len(explanations) == 2
+        fkgl = [readability(e["explanation"])["fkgl"] for e in explanations]
+        fkgl = [v for v in fkgl if not math.isnan(v)]
+        expected = sum(fkgl) / len(fkgl) if fkgl else math.nan
+        assert row["readability"]["scored"] == len(fkgl)
+        assert math.isclose(row["readability"]["fkgl"], expected) or (
+            math.isnan(expected) and math.isnan(row["readability"]["fkgl"])
+        )
+        (agree_log,) = row["agree_logs"][target]
+        replies = [s.output.completion for s in read_eval_log(agree_log).samples]
+        rate = agreeability([parse_agreement(r) for r in replies])
+        assert row["agreeability"][target]["hits"] == rate.hits
+        assert row["agreeability"][target]["n"] == rate.n == 2
+    markdown = (out / EVAL_MD).read_text()
+    assert markdown == report_section(out) and markdown in capsys.readouterr().out
+    assert "| base |" in markdown and "| fine-tuned |" in markdown
+
+
+def test_rerun_after_training_keeps_the_finished_run(run):
+    out = run["out"]
+    for folder in ("merged", "adapter"):  # as if the run died before merging
+        shutil.rmtree(out / folder)
+    code, stderr = run_cli(run["argv"])
+    assert code == 0, stderr[-3000:]
+    assert "training already finished at step 4" in stderr
+    card = json.loads((out / "merged" / CARD_JSON).read_text())
+    for key in ("eval_loss_before", "eval_loss_after", "best_checkpoint", "steps"):
+        assert card[key] == run["card"][key], key
+
+
+def test_rerun_resumes_an_interrupted_run_from_its_last_checkpoint(run):
+    out = run["out"]
+    shutil.rmtree(out / "checkpoints" / "checkpoint-4")  # as if it died between 2 and 4
+    code, stderr = run_cli(run["argv"])
+    assert code == 0, stderr[-3000:]
+    assert f"resuming from {out / 'checkpoints' / 'checkpoint-2'}" in stderr
+    card = json.loads((out / "merged" / CARD_JSON).read_text())
+    assert card["resumed_from"].endswith("checkpoint-2")
+    assert card["steps"] == 4
+    evals = [h["step"] for h in card["log_history"] if "eval_loss" in h]
+    assert evals == [0, 2, 4]  # the history before the interruption is kept, no new step 0
+    assert card["eval_loss_before"] == run["card"]["eval_loss_before"]
+
+
+def test_other_settings_in_the_same_folder_are_refused(run):
+    argv = [a if a != "3e-3" else "1e-3" for a in run["argv"]]
+    code, stderr = run_cli(argv)
+    assert code == 2
+    assert "holds checkpoints of a different run" in stderr and "--no-resume" in stderr
