@@ -6,7 +6,8 @@ Two sources, one row shape (see `hvsb.analysis.table.COLUMNS`):
   `sample.metadata` the scenario record (plus `explainer`/`explanation` for agree samples);
 - lm-eval `samples_<task>_<timestamp>.jsonl` files (`--log_samples`): the task name in the
   file name says judge/explain/agree and the attack, `doc` holds the scenario record,
-  `resps[0][0]` the raw reply, and the model comes from the sibling `results_<timestamp>.json`
+  `resps[0][0]` the raw reply (log-likelihood tasks `hvsb_<ds>_ll`: the choice with the
+  higher logged log-likelihood), and the model comes from the sibling `results_<timestamp>.json`
   (or the folder lm-eval named after the model).
 
 Readers only read: labels, explanations and readability are derived later, in one place,
@@ -261,7 +262,9 @@ def read_lm_eval_samples(path: Path) -> Iterator[Row]:
         if key in seen:  # lm-eval logs each doc once per filter; the raw reply is the same
             continue
         seen.add(key)
-        reply = _first_text(record.get("resps"))
+        reply = _loglikelihood_choice(path, line, record)
+        if reply is None:
+            reply = _first_text(record.get("resps"))
         if reply is None:
             raise DataFileError(
                 path, "sample without a text reply in 'resps'", line=line, expected="[[text]]"
@@ -290,6 +293,54 @@ def read_lm_eval_samples(path: Path) -> Iterator[Row]:
 def _dataset_of(task: str) -> str | None:
     words = task.lower().split("_")
     return next((word for word in words if word in DATASETS), None)
+
+
+def _loglikelihood_choice(path: Path, line: int, record: dict[str, Any]) -> str | None:
+    """The winning choice of a log-likelihood judge sample (`hvsb_<ds>_ll`), else None.
+
+    Such a sample holds one (context, continuation) request per choice in `arguments`
+    (a generation request's second argument is its settings, not text) and each one's
+    [log-likelihood, is_greedy] in `resps`. The reply is the assistant's text with the
+    likelier continuation, e.g. `Judgment: BIASED`, as `hvsb.tasks.lm_eval.utils.ll_label`
+    decides it (an exact tie goes to the first choice): the label is recomputed, not
+    trusted, and reads as the Inspect log-likelihood mode's reply.
+    """
+    arguments = record.get("arguments")
+    if isinstance(arguments, dict):  # {gen_args_<i>: {arg_0: context, arg_1: ...}}
+        ordered = [arguments[key] for key in sorted(arguments, key=_request_index)]
+        requests = [
+            (r.get("arg_0"), r.get("arg_1")) if isinstance(r, dict) else () for r in ordered
+        ]
+    elif isinstance(arguments, list):  # [[context, continuation], ...] (lm-eval's Python API)
+        requests = [tuple(r[:2]) if isinstance(r, list | tuple) else () for r in arguments]
+    else:
+        return None
+    if not requests or not all(
+        len(r) == 2 and isinstance(r[0], str) and isinstance(r[1], str) for r in requests
+    ):
+        return None
+    context, choices = requests[0][0], [continuation for _, continuation in requests]
+    responses = record.get("resps")
+    try:
+        logliks = [float(response[0][0]) for response in responses]
+    except (TypeError, IndexError, KeyError, ValueError):
+        logliks = []
+    if len(logliks) != len(choices):
+        raise DataFileError(
+            path,
+            "log-likelihood sample without one log-likelihood per choice in 'resps'",
+            line=line,
+            expected="[[[loglik, is_greedy]], ...]",
+        )
+    best = max(range(len(choices)), key=logliks.__getitem__)
+    prefix = "Judgment:" if context.rstrip().endswith("Judgment:") else ""
+    return f"{prefix}{choices[best]}".strip()
+
+
+def _request_index(key: str) -> int:
+    """gen_args_<i> → i (lm-eval's name for the i-th request of a sample)."""
+    digits = key.rsplit("_", 1)[-1]
+    return int(digits) if digits.isdigit() else 0
 
 
 def _first_text(responses: Any) -> str | None:

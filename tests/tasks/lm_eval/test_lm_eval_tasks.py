@@ -32,8 +32,12 @@ JUDGE = [f"hvsb_{ds}" for ds in DATASETS]
 ATTACK = [f"hvsb_{ds}_{attack}" for attack in ATTACKS for ds in DATASETS]
 EXPLAIN = [f"hvsb_explain_{ds}" for ds in DATASETS]
 AGREE = [f"hvsb_agree_{ds}" for ds in DATASETS]
-TASKS = JUDGE + ATTACK + EXPLAIN + AGREE
-GROUPS_AND_TAGS = ["hvsb", "hvsb_attacks", "hvsb_explain", "hvsb_agree"]
+LL = [f"hvsb_{ds}_ll" for ds in DATASETS] + [
+    f"hvsb_{ds}_ll_{a}" for a in ATTACKS for ds in DATASETS
+]
+TASKS = JUDGE + ATTACK + EXPLAIN + AGREE + LL
+GROUPS = ["hvsb", "hvsb_attacks", "hvsb_ll", "hvsb_ll_attacks"]
+GROUPS_AND_TAGS = [*GROUPS, "hvsb_explain", "hvsb_agree"]
 README = Path(__file__).resolve().parents[3] / "README.md"
 
 
@@ -70,7 +74,8 @@ def test_tasks_path_is_the_shipped_folder(capsys):
 
 def test_every_yaml_has_a_version():
     files = [p for p in tasks_path().iterdir() if p.suffix == ".yaml" or p.name.endswith("_yaml")]
-    assert len(files) == len(TASKS) + 2 + 8  # tasks, groups, 4 shared + 4 per-dataset bases
+    # tasks, groups, 5 shared (common, judge, ll, explain, agree) + 4 per-dataset bases
+    assert len(files) == len(TASKS) + len(GROUPS) + 9
     for path in files:
         assert re.search(r"^metadata:\n  version: \d", path.read_text(), re.M), path.name
 
