@@ -4,7 +4,9 @@ lm-eval 0.4.13 has no task plugins, so its CLI finds external tasks only through
 `--include_path`. `hvsb tasks-path` prints the folder to pass there; `hvsb lm-eval` runs
 lm-eval's own CLI in this process with that folder added to every task manager it
 creates (any `--include_path` of the user's is kept and wins on name clashes), so all
-lm_eval subcommands and options work unchanged.
+lm_eval subcommands and options work unchanged, with one default of hvsb's: `--model hf`
+without `--batch_size` runs 32 documents per batch (lm-eval's default is 1, one prompt
+per generate call, several times slower; see benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _tasks_path(_args: argparse.Namespace, _extra: list[str]) -> int:
 def _lm_eval(_args: argparse.Namespace, extra: list[str]) -> int:
     from lm_eval.__main__ import cli_evaluate
 
-    argv = extra[1:] if extra[:1] == ["--"] else extra
+    argv = with_batch_default(extra[1:] if extra[:1] == ["--"] else extra)
     saved = sys.argv
     sys.argv = ["lm-eval", *argv]
     try:
@@ -54,6 +56,28 @@ def _lm_eval(_args: argparse.Namespace, extra: list[str]) -> int:
     finally:
         sys.argv = saved
     return 0
+
+
+HF_BATCH_SIZE = "32"
+_BATCH_FLAGS = ("--batch_size", "--batch-size", "-b")
+
+
+def with_batch_default(argv: list[str]) -> list[str]:
+    """`argv` plus `--batch_size 32` when it runs `--model hf` and sets no batch size."""
+    model = next(
+        (value for flag, value in zip(argv, [*argv[1:], ""], strict=True) if flag == "--model"),
+        None,
+    )
+    model = model or next((a.split("=", 1)[1] for a in argv if a.startswith("--model=")), None)
+    sized = any(a in _BATCH_FLAGS or a.startswith(("--batch_size=", "--batch-size=")) for a in argv)
+    if model != "hf" or sized:
+        return argv
+    print(
+        f"hvsb lm-eval: --batch_size {HF_BATCH_SIZE} (hvsb's default for --model hf; "
+        "pass --batch_size to choose)",
+        file=sys.stderr,
+    )
+    return [*argv, "--batch_size", HF_BATCH_SIZE]
 
 
 @contextlib.contextmanager

@@ -144,13 +144,13 @@ def api_run(tmp_path_factory, env, tasks_path, model_path, served_model) -> Run:
 
 @pytest.fixture(scope="session")
 def group_run(tmp_path_factory, env, model_path) -> Run:
-    """`hvsb lm-eval --tasks hvsb --limit 2 ...`: no --include_path given."""
+    """`hvsb lm-eval --tasks hvsb --limit 2 ...`: no --include_path, no --batch_size given."""
     out = tmp_path_factory.mktemp("group_run")
     run_command(
         hvsb(
             "lm-eval",
             *("--model", "hf", "--model_args", f"pretrained={model_path}"),
-            *("--tasks", "hvsb", "--apply_chat_template", "--limit", "2", "--batch_size", "2"),
+            *("--tasks", "hvsb", "--apply_chat_template", "--limit", "2"),
             *("--gen_kwargs", "max_gen_toks=8", "--log_samples", "--output_path", str(out)),
         ),
         env,

@@ -87,6 +87,11 @@ def test_judge_task_through_local_chat_completions(api_run):
     assert all(reply(s).strip() for s in samples)  # the server answered
 
 
+def test_hvsb_lm_eval_batches_hf_by_default(group_run):
+    """lm-eval's own default is one document per batch; `hvsb lm-eval` runs 32."""
+    assert str(group_run.results["config"]["batch_size"]) == "32"
+
+
 def test_hvsb_lm_eval_runs_the_group_without_include_path(group_run):
     tasks = ("hvsb_bbq", "hvsb_biasdpo", "hvsb_ss", "hvsb_cp")
     for task in tasks:
