@@ -158,19 +158,28 @@ def test_merged_model_runs_the_lm_eval_explain_task(run, data_dir, tmp_path):
     assert all(e["reply"].strip() for e in explanations)
 
 
-def test_evaluate_compares_base_and_fine_tuned(run, model_path, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def evaluation(run, model_path, tmp_path_factory) -> dict:
+    """`hvsb finetune evaluate` on 2 held-out scenarios, judged by the embedded model."""
+    out = tmp_path_factory.mktemp("evaluate") / "evaluation"
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(
+            ["finetune", "evaluate", "--run", str(run["out"]), "--out", str(out), "--limit", "2",
+             "--target", str(model_path), "--max-tokens", "16", "--agree-max-tokens", "16"]
+        )  # fmt: skip
+    assert code == 0
+    return {"out": out, "stdout": stdout.getvalue()}
+
+
+def test_evaluate_compares_base_and_fine_tuned(run, evaluation, model_path):
     """Numbers in the summary are hvsb.scorers applied to the replies in the logs."""
     from inspect_ai.log import read_eval_log
 
     from hvsb.finetune.evaluate import EVAL_JSON, EVAL_MD, report_section
     from hvsb.scorers import agreeability, parse_agreement, readability
 
-    out = tmp_path / "evaluation"
-    code = main(
-        ["finetune", "evaluate", "--run", str(run["out"]), "--out", str(out), "--limit", "2",
-         "--target", str(model_path), "--max-tokens", "16", "--agree-max-tokens", "16"]
-    )  # fmt: skip
-    assert code == 0
+    out = evaluation["out"]
     summary = json.loads((out / EVAL_JSON).read_text())
     assert summary["scenarios"] == 2
     assert [row["explainer"] for row in summary["explainers"]] == ["base", "fine-tuned"]
@@ -193,8 +202,42 @@ def test_evaluate_compares_base_and_fine_tuned(run, model_path, tmp_path, capsys
         assert row["agreeability"][target]["hits"] == rate.hits
         assert row["agreeability"][target]["n"] == rate.n == 2
     markdown = (out / EVAL_MD).read_text()
-    assert markdown == report_section(out) and markdown in capsys.readouterr().out
+    assert markdown == report_section(out) and markdown in evaluation["stdout"]
     assert "| base |" in markdown and "| fine-tuned |" in markdown
+
+
+def test_report_on_the_evaluation_has_its_section(evaluation, model_path, tmp_path):
+    """`hvsb report` over the evaluation folder: its logs as usual, plus the fine-tuning
+    section, whose numbers are the summary's and agree with those read from the logs."""
+    import pandas as pd
+
+    from hvsb.finetune.evaluate import EVAL_JSON
+
+    report = tmp_path / "report"
+    code, stderr = run_cli(["report", str(evaluation["out"]), "--out", str(report)])
+    assert code == 0, stderr[-3000:]
+    summary = json.loads((evaluation["out"] / EVAL_JSON).read_text())
+    text = (report / "report.md").read_text()
+    assert "## Fine-tuned explainers: readability vs agreeability" in text
+    assert "4 explain, 4 agree rows" in text and "not hvsb outputs" not in text
+    assert '<section id="finetune">' in (report / "report.html").read_text()
+    section = pd.read_csv(report / "tables" / "finetune.csv")
+    from_logs = pd.read_csv(report / "tables" / "agreeability.csv")
+    for entry in summary["explainers"]:
+        (row,) = section[section["explainer"] == entry["explainer"]].to_dict("records")
+        assert row["model"] == ("smollm2" if entry["explainer"] == "base" else "merged")
+        assert row["target"] == "smollm2"
+        for metric in ("fkgl", "gfi", "cli"):
+            value = entry["readability"][metric]
+            both_nan = math.isnan(row[metric]) and math.isnan(value)
+            assert both_nan or math.isclose(row[metric], value)
+            assert f"{value:.3f}" in text or math.isnan(value)
+        rate = entry["agreeability"][f"hf/{model_path}"]
+        assert (row["agreeability_hits"], row["agreeability_n"]) == (rate["hits"], rate["n"])
+        (cell,) = from_logs[from_logs["explainer"] == row["model"]].to_dict("records")
+        assert (cell["agreeability_hits"], cell["agreeability_n"]) == (rate["hits"], rate["n"])
+    loss = summary["card"]
+    assert f"eval loss {loss['eval_loss_before']:.4f} -> {loss['eval_loss_after']:.4f}" in text
 
 
 def test_rerun_after_training_keeps_the_finished_run(run):

@@ -423,7 +423,8 @@ def to_html(sections: Sequence[Section], title: str) -> str:
 
 def _remove_stale(out: Path, written: set[Path], keys: list[str]) -> None:
     """Drop figures/tables an earlier report wrote here that this one no longer has."""
-    names = ["rates", "bbq", "attacks", "contrasts", "consistency", "agreeability", "readability"]
+    names = ["rates", "bbq", "attacks", "contrasts", "consistency", "agreeability"]
+    names += ["readability", "finetune"]  # finetune: hvsb.finetune.report's section
     for path in [*out.glob("figures/*.png"), *out.glob("tables/*.csv")]:
         ours = any(path.stem == k or path.stem.startswith(f"{k}_") for k in [*names, *keys])
         if ours and path not in written:
@@ -435,14 +436,22 @@ def _now() -> str:
 
 
 def write_report(
-    table: pd.DataFrame, out_dir: str | Path, *, title: str = "hvsb report"
+    table: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    title: str = "hvsb report",
+    extra: Sequence[Section] = (),
 ) -> dict[str, Path]:
-    """Write report.md, report.html, figures/ and tables/ into `out_dir`; return the paths."""
+    """Write report.md, report.html, figures/ and tables/ into `out_dir`; return the paths.
+
+    `extra` sections (built from other inputs than the table, e.g. a fine-tuning
+    evaluation) follow the table's sections.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".hvsb-report-", dir=out))
     try:
-        sections = build_sections(table, staging / "figures")
+        sections = [*build_sections(table, staging / "figures"), *extra]
         (staging / "tables").mkdir()
         for section in sections:
             for index, (_caption, frame) in enumerate(section.tables):

@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Read hvsb Inspect logs (.eval/.json) and lm-eval samples_hvsb_*.jsonl files "
             "(files or folders, in any mix) into one tidy table, and write report.md, a "
-            "self-contained report.html, figures/*.png and tables/*.csv into --out."
+            "self-contained report.html, figures/*.png and tables/*.csv into --out. "
+            "A finetune_evaluation.json (of `hvsb finetune evaluate`; named, or found in a "
+            "folder) adds a 'Fine-tuned explainers' section."
         ),
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="log files or folders")
@@ -52,15 +54,21 @@ def pairs(text: str | None, option: str) -> dict[str, str]:
 
 def _report(args: argparse.Namespace, _extra: list[str]) -> int:
     from hvsb.analysis import build_table, export, write_report
+    from hvsb.finetune import report as finetune
 
     start = time.perf_counter()
-    table = build_table(
-        args.paths,
-        families=pairs(args.families, "--families"),
-        names=pairs(args.names, "--names"),
-    )
+    names = pairs(args.names, "--names")
+    evaluations, paths = finetune.split_paths(args.paths)
+    if not paths:
+        raise HvsbError(
+            f"{', '.join(map(str, evaluations))}: no Inspect logs beside it (no logs/ folder); "
+            "give the logs too, or the evaluation folder"
+        )
+    table = build_table(paths, families=pairs(args.families, "--families"), names=names)
+    table.attrs["skipped"] = finetune.drop_skipped(table.attrs.get("skipped", []), evaluations)
     export(table, csv=args.csv, parquet=args.parquet)
-    written = write_report(table, args.out, title=args.title)
+    extra = [finetune.section(evaluations, names)] if evaluations else []
+    written = write_report(table, args.out, title=args.title, extra=extra)
     seconds = time.perf_counter() - start
     print(
         f"{len(table)} rows → {Path(args.out) / 'report.html'} ({len(written)} files, {seconds:.1f} s)"

@@ -24,17 +24,24 @@ from hvsb.explanations import load_explanations
 from hvsb.finetune.card import CARD_JSON
 from hvsb.finetune.data import SftExample, read_split
 from hvsb.finetune.inspect_runs import agree, explain, inspect_model
-from hvsb.finetune.method import LABELS
+from hvsb.finetune.report import EVAL_JSON, EVAL_MD, markdown, report_section
 from hvsb.jsonl import atomic_writer, read_jsonl, write_jsonl
 from hvsb.prompts import DATASETS
 from hvsb.scorers import agreeability, readability
 from hvsb.scorers.readability import METRICS
 
-EVAL_JSON = "finetune_evaluation.json"
-EVAL_MD = "finetune_evaluation.md"
 SCENARIO_KEYS = ("id", "dataset", "scenario", "gold_label", "category", "polarity", "answer_type")
 
 Log = Callable[[str], None]
+__all__ = [
+    "EVAL_JSON",
+    "EVAL_MD",
+    "Run",
+    "evaluate",
+    "heldout_scenarios",
+    "markdown",
+    "report_section",
+]
 
 
 @dataclass(frozen=True)
@@ -192,66 +199,8 @@ def evaluate(
     return summary
 
 
-def _cell(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:.{digits}f}"
-
-
-def _rate_cell(rate: dict[str, Any]) -> str:
-    if not rate["n"]:
-        return "n/a"
-    return f"{rate['value']:.2f} [{rate['low']:.2f}, {rate['high']:.2f}] (n={rate['n']})"
-
-
-def markdown(summary: dict[str, Any]) -> str:
-    """The report section: readability and agreeability of base vs fine-tuned, side by side."""
-    targets = summary["targets"]
-    head = "| explainer | FKGL | GFI | CLI | scored | " + " | ".join(f"agree: {t}" for t in targets)
-    lines = [head + " |", "|---" * (5 + len(targets)) + "|"]
-    for row in summary["explainers"]:
-        r = row["readability"]
-        cells = [_rate_cell(row["agreeability"][t]) for t in targets]
-        lines.append(
-            f"| {row['explainer']} | {_cell(r['fkgl'])} | {_cell(r['gfi'])} | {_cell(r['cli'])} "
-            f"| {r['scored']}/{r['n']} | " + " | ".join(cells) + " |"
-        )
-    teacher = summary.get("teacher_readability")
-    if teacher:
-        lines.append(
-            f"| teacher (training data) | {_cell(teacher['fkgl'])} | {_cell(teacher['gfi'])} "
-            f"| {_cell(teacher['cli'])} | {teacher['scored']}/{teacher['n']} |"
-            + " |"
-            * len(targets)
-        )
-    card = summary["card"]
-    return "\n".join(
-        [
-            "## Fine-tuned explainers: readability vs agreeability",
-            "",
-            f"Base `{summary['base_model']}` and its fine-tuned version "
-            f"(`{summary['fine_tuned_model']}`, {LABELS.get(str(card.get('method')), card.get('method'))}, eval loss "
-            f"{_cell(card.get('eval_loss_before'), 4)} -> {_cell(card.get('eval_loss_after'), 4)}) "
-            f"explained the same {summary['scenarios']} held-out scenarios "
-            f"({', '.join(summary['datasets'])}). Readability: mean grade level (lower reads "
-            "more easily; texts under 5 words are not scored). Agreeability: share of AGREE "
-            "by each target model, 95 % Wilson interval; rejected replies count as not agreeing.",
-            "",
-            *lines,
-            "",
-        ]
-    )
-
-
 def write_summary(summary: dict[str, Any], out: Path) -> None:
     with atomic_writer(out / EVAL_JSON) as handle:
         json.dump(summary, handle, indent=2, default=str)
     with atomic_writer(out / EVAL_MD) as handle:
         handle.write(markdown(summary))
-
-
-def report_section(path: str | Path) -> str:
-    """Markdown for `hvsb report` from a `finetune_evaluation.json` (or its folder)."""
-    path = Path(path)
-    path = path / EVAL_JSON if path.is_dir() else path
-    if not path.is_file():
-        raise DataFileError(path, "not found", expected=f"{EVAL_JSON} of `hvsb finetune evaluate`")
-    return markdown(json.loads(path.read_text(encoding="utf-8")))
