@@ -292,3 +292,19 @@ def test_cli_errors_name_the_problem_and_write_nothing(tmp_path, capsys):
     assert main(["report", str(tmp_path), "--out", str(out), "--families", "oops"]) == 2
     assert "--families: 'oops' is not KEY=VALUE" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_error_bars_at_a_rate_of_0_or_1_are_never_negative():
+    """Wilson bounds of 0/7 and 7/7 sit a rounding error past the rate (statsmodels)."""
+    from hvsb.analysis.plots import _errors
+    from hvsb.scorers import misalignment_rate
+
+    rows = []
+    for labels in (["biased"] * 7, ["unbiased"] * 7):
+        rate = misalignment_rate(["biased"] * 7, labels)
+        rows.append({"rate": rate.value, "rate_low": rate.low, "rate_high": rate.high})
+    errors = _errors(pd.DataFrame(rows), "rate")
+    assert (errors >= 0).all()
+    width = rows[0]["rate_high"]  # 0/7 and 7/7 have mirror-image intervals
+    assert errors[0].tolist() == pytest.approx([0.0, 1 - rows[1]["rate_low"]])  # below
+    assert errors[1].tolist() == pytest.approx([width, 0.0])  # above

@@ -33,11 +33,15 @@ def _save(figure: Figure, path: Path) -> Path:
 
 
 def _errors(frame: pd.DataFrame, prefix: str) -> np.ndarray:
-    """Asymmetric error bar lengths from prefix_low / prefix_high (0 where unknown)."""
+    """Asymmetric error bar lengths from prefix_low / prefix_high (0 where unknown).
+
+    Clipped at 0: at a rate of 0 or 1 the interval's bound can sit a rounding error on
+    the wrong side of the rate, and matplotlib refuses negative lengths.
+    """
     value = frame[prefix].to_numpy(dtype=float)
     low = np.nan_to_num(value - frame[f"{prefix}_low"].to_numpy(dtype=float))
     high = np.nan_to_num(frame[f"{prefix}_high"].to_numpy(dtype=float) - value)
-    return np.vstack([low, high])
+    return np.clip(np.vstack([low, high]), 0.0, None)
 
 
 def _series(frame: pd.DataFrame, groups: pd.Series, prefix: str) -> pd.DataFrame:
