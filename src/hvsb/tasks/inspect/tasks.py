@@ -1,6 +1,7 @@
 """The study as Inspect tasks: `hvsb/judge`, `hvsb/explain`, `hvsb/agree`.
 
     inspect eval hvsb/judge -T dataset=bbq -T attack=targeted --model hf/PATH
+    inspect eval hvsb/judge -T mode=loglikelihood --model hf/PATH
     inspect eval hvsb/explain -T dataset=ss --model openai-api/local/NAME
     inspect eval hvsb/agree -T explanations=logs/EXPLAIN.eval --model hf/PATH
 
@@ -19,6 +20,7 @@ from inspect_ai.model import GenerateConfig
 JUDGE_CONFIG = GenerateConfig(temperature=0.0, max_tokens=512)
 SAMPLING_CONFIG = GenerateConfig(temperature=1.0, top_p=0.95, max_tokens=512)
 VERSION = "1-A"
+JUDGE_MODES = ("generate", "loglikelihood")
 
 
 @task
@@ -31,6 +33,7 @@ def judge(
     scenarios_file: str | None = None,
     data_dir: str | None = None,
     system_turn: str = "auto",
+    mode: str = "generate",
 ) -> Task:
     """Judge scenarios BIASED or UNBIASED (task 1), optionally under an attack system prompt.
 
@@ -46,7 +49,11 @@ def judge(
         data_dir: folder with the raw datasets (else HVSB_DATA_DIR, else hvsb's cache).
         system_turn: auto, system or fold: how the attack reaches models whose chat
             template has no system turn (auto probes local hf/ templates).
+        mode: generate (the model writes a reply, parsed for its label) or
+            loglikelihood (local hf/ models only: the likelier of " BIASED" and
+            " UNBIASED" after "Judgment:", one forward pass, never a rejection).
     """
+    from hvsb.errors import HvsbError
     from hvsb.prompts import attack_system_prompt
     from hvsb.tasks.inspect import dataset as data
     from hvsb.tasks.inspect.scorers import judge_metrics, judgment
@@ -55,6 +62,15 @@ def judge(
     dataset = data.check_dataset(dataset)
     attack_system_prompt(attack)  # validates the id before any data is read
     check_system_turn(system_turn)
+    if mode not in JUDGE_MODES:
+        raise HvsbError(f"-T mode must be one of {', '.join(JUDGE_MODES)}, not {mode!r}")
+    if mode == "loglikelihood":
+        from hvsb.tasks.inspect.loglikelihood import check_eval_model, loglikelihood_judge
+
+        check_eval_model()  # an API model fails here, before any sample runs
+        answer = loglikelihood_judge()
+    else:
+        answer = study_generate()
     chosen = data.scenarios(
         dataset,
         data_dir=data_dir,
@@ -67,12 +83,14 @@ def judge(
     has_unbiased = any(s.gold_label == "unbiased" for s in chosen)
     return Task(
         dataset=samples,
-        solver=[attack_turn(attack, system_turn), study_generate()],
+        solver=[attack_turn(attack, system_turn), answer],
         scorer=judgment(),
         metrics=judge_metrics(attack, data.group_keys(samples), has_unbiased),
         config=JUDGE_CONFIG,
         version=VERSION,
-        metadata=_run_metadata(samples, "judge", dataset=dataset, attack=attack, seed=seed),
+        metadata=_run_metadata(
+            samples, "judge", dataset=dataset, attack=attack, seed=seed, judge_mode=mode
+        ),
     )
 
 
