@@ -1,16 +1,28 @@
 """Judge throughput of hvsb's paths on one model, side by side (issue 8).
 
-Rows (each measured in its own subprocess: wall time end to end, model load included, and
-peak RSS of the child tree from `os.wait4`):
-  a  the original loop style: one prompt per `model.generate` call;
-  b  hvsb through lm-eval `--model hf` (task `hvsb_bbq`);
-  c  hvsb through Inspect `hf/` (task `hvsb/judge`);
-  d  hvsb prompts through `transformers serve --continuous-batching`, concurrent requests;
-  build / report  scale rows: `hvsb scenarios build` (all BBQ), `hvsb report` over 100,000
-  synthetic judged samples.
-Every model row judges the same N scenarios (`load_scenarios("bbq", limit=N, seed=0)`, passed
-to the tasks as `scenarios_file`), greedy, the same max new tokens; generated tokens are counted
-by tokenizing the replies so rows are comparable.
+Every model row judges the same N BBQ scenarios (`load_scenarios("bbq", limit=N, seed=0)`,
+handed to the tasks as `scenarios_file`) with the same prompts; generation rows decode
+greedily to the same max new tokens. Each row runs in its own subprocess, twice: with N
+scenarios and with 1, so the table shows end-to-end wall time (imports, model load, server
+start included) and the steady rate `(N - 1) / (wall_N - wall_1)` that a long run sees.
+
+Rows:
+  a     the original release's loop: one prompt per `model.generate` call (float32, the
+        faster dtype for that loop on this CPU);
+  b     hvsb_bbq through lm-eval `--model hf` (batch size 32);
+  c     hvsb/judge through Inspect `hf/` (32 connections = its batch size);
+  d     hvsb prompts through `transformers serve --continuous-batching`, 32 concurrent
+        requests;
+  c16   as c with `--max-tokens 16` (hvsb's documented short-judgment option);
+  ll-b  hvsb_bbq_ll (log-likelihood mode) through lm-eval, bfloat16, batch size 32;
+  ll-c  hvsb/judge -T mode=loglikelihood through Inspect, bfloat16;
+  build, report  scale rows: `hvsb scenarios build` of all BBQ files, `hvsb report` over
+        100,000 judged samples.
+
+Columns: scenarios/s and generated tokens/s (steady), the ratio to (a), the share of labels
+equal to (a)'s, model-FLOPs utilisation (2 x parameters x processed tokens / steady time,
+over this machine's dense matmul rate in the row's dtype, measured here with torch), and
+the peak RSS of the row's process tree.
 """
 
 from __future__ import annotations
@@ -19,126 +31,148 @@ import argparse
 import json
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
-DATA = "/work/shared/data"
+REPO = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HVSB_NO_DOWNLOAD": "1"}
+Replies = dict[str, str]  # scenario id -> reply text
 
 
-def prompts(n: int) -> list[str]:
-    """The N judge prompts (user turns) of the benchmark."""
-    from hvsb.prompts import judge_prompt
+@dataclass(frozen=True)
+class RowSpec:
+    label: str
+    dtype: str  # the dtype the model runs in ("" for scale rows)
+    mode: str  # generate, ll-inspect, ll-lm-eval or scale
+
+
+ROWS = {
+    "a": RowSpec("(a) original loop, one prompt per generate", "float32", "generate"),
+    "b": RowSpec("(b) lm-eval --model hf, batch 32", "float32", "generate"),
+    "c": RowSpec("(c) Inspect hf/, 32 connections", "float32", "generate"),
+    "d": RowSpec("(d) transformers serve, continuous batching", "float32", "generate"),
+    "c16": RowSpec("(c) Inspect hf/, --max-tokens 16", "float32", "generate"),
+    "ll-b": RowSpec("(ll) lm-eval hvsb_bbq_ll, bf16, batch 32", "bfloat16", "ll-lm-eval"),
+    "ll-c": RowSpec("(ll) Inspect -T mode=loglikelihood, bf16", "bfloat16", "ll-inspect"),
+    "build": RowSpec("scale: hvsb scenarios build, all BBQ", "", "scale"),
+    "report": RowSpec("scale: hvsb report, 100,000 samples", "", "scale"),
+}
+
+
+def scenarios(args: argparse.Namespace, n: int) -> list:
     from hvsb.scenarios import load_scenarios
 
-    return [judge_prompt("bbq", s.scenario) for s in load_scenarios("bbq", DATA, limit=n, seed=0)]
+    return load_scenarios("bbq", args.data_dir, limit=n, seed=0)
 
 
-def write_scenarios(n: int, path: Path) -> None:
-    """The same N scenarios as a JSONL for the tasks' `scenarios_file`."""
-    from hvsb.jsonl import write_jsonl
-    from hvsb.scenarios import load_scenarios
-
-    write_jsonl(path, [s.to_dict() for s in load_scenarios("bbq", DATA, limit=n, seed=0)])
-
-
-def row_a(args: argparse.Namespace) -> list[str]:
-    """One prompt per generate call, float32, greedy."""
+def row_a(args: argparse.Namespace, work: Path, n: int) -> Replies:
+    """One prompt per generate call, greedy, float32."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from hvsb.prompts import judge_prompt
+
     tok = AutoTokenizer.from_pretrained(args.model)
     model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.float32)
-    replies = []
-    for text in prompts(args.n):
+    replies = {}
+    for scenario in scenarios(args, n):
+        chat = [{"role": "user", "content": judge_prompt("bbq", scenario.scenario)}]
         ids = tok.apply_chat_template(
-            [{"role": "user", "content": text}],
-            add_generation_prompt=True,
-            return_tensors="pt",
-            return_dict=True,
+            chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
         with torch.no_grad():
             out = model.generate(**ids, max_new_tokens=args.max_tokens, do_sample=False)
-        replies.append(tok.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True))
+        reply = tok.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
+        replies[scenario.id] = reply
     return replies
 
 
-def row_b(args: argparse.Namespace, work: Path) -> list[str]:
-    """lm-eval `--model hf` on task hvsb_bbq."""
-    import hvsb
+def _lm_eval(args: argparse.Namespace, work: Path, n: int, task: str, dtype: str) -> Replies:
     from hvsb.analysis.readers import read_lm_eval_samples
 
-    tasks = Path(hvsb.__file__).parent / "tasks" / "lm_eval"
-    meta = json.dumps({"data_dir": DATA, "scenarios_file": str(work / "scen.jsonl")})
-    cmd = [sys.executable, "-m", "lm_eval", "--model", "hf"]
-    cmd += ["--model_args", f"pretrained={args.model},dtype=float32"]
-    cmd += ["--tasks", "hvsb_bbq", "--include_path", str(tasks), "--metadata", meta]
-    cmd += ["--apply_chat_template", "--batch_size", str(args.lm_eval_batch_size)]
-    cmd += ["--gen_kwargs", f"max_gen_toks={args.max_tokens},do_sample=False"]
-    cmd += ["--output_path", str(work / "lm"), "--log_samples", "--limit", str(args.n)]
+    out = work / f"lm-{task}-{n}"
+    meta = json.dumps({"data_dir": args.data_dir, "scenarios_file": str(work / "scen.jsonl")})
+    cmd = [str(BIN / "hvsb"), "lm-eval", "--model", "hf"]
+    cmd += ["--model_args", f"pretrained={args.model},dtype={dtype}"]
+    cmd += ["--tasks", task, "--metadata", meta, "--apply_chat_template"]
+    cmd += ["--batch_size", "32", "--limit", str(n), "--output_path", str(out), "--log_samples"]
+    if task == "hvsb_bbq":
+        cmd += ["--gen_kwargs", f"max_gen_toks={args.max_tokens},do_sample=False"]
     subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL)
-    files = sorted((work / "lm").rglob("samples_hvsb_bbq_*.jsonl"))
-    return [r["reply"] for r in read_lm_eval_samples(files[-1])]
+    (samples,) = out.rglob(f"samples_{task}_*.jsonl")
+    return {r["id"]: r["reply"] for r in read_lm_eval_samples(samples)}
 
 
-def row_c(args: argparse.Namespace, work: Path) -> list[str]:
-    """Inspect `hf/` on task hvsb/judge."""
+def _inspect(args: argparse.Namespace, work: Path, n: int, extra: list[str]) -> Replies:
     from hvsb.analysis.readers import read_inspect_log
 
+    out = work / f"ins-{'-'.join(extra)}-{n}".replace("/", "_")
     cmd = [str(BIN / "inspect"), "eval", "hvsb/judge", "-T", "dataset=bbq"]
     cmd += ["-T", f"scenarios_file={work / 'scen.jsonl'}", "--model", f"hf/{args.model}"]
-    cmd += ["-M", "do_sample=false", "-M", "dtype=float32", "--max-tokens", str(args.max_tokens)]
-    cmd += ["--limit", str(args.n), "--log-dir", str(work / "ins"), "--log-format", "json"]
-    cmd += ["--max-connections", str(args.concurrency)]
+    cmd += ["-M", "do_sample=false", "--max-connections", "32", "--limit", str(n)]
+    cmd += ["--log-dir", str(out), "--log-format", "json", "--display", "none", *extra]
     subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL)
-    log = sorted((work / "ins").glob("*.json"))[-1]
-    return [r["reply"] for r in read_inspect_log(log)]
+    (log,) = out.glob("*.json")
+    return {r["id"]: r["reply"] for r in read_inspect_log(log)}
 
 
 def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def row_d(args: argparse.Namespace) -> list[str]:
-    """`transformers serve --continuous-batching` and concurrent chat-completion requests."""
+def wait_until_healthy(server: subprocess.Popen, url: str, limit_s: float = 300) -> None:
+    """Poll the server's health endpoint (short timeouts: a request sent while the server
+    starts can hang for good) until it answers 200."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("transformers serve did not become ready")
+
+
+def row_d(args: argparse.Namespace, work: Path, n: int) -> Replies:
+    """`transformers serve --continuous-batching` and 32 concurrent chat requests."""
     from openai import OpenAI
+
+    from hvsb.prompts import judge_prompt
 
     port = free_port()
     cmd = [str(BIN / "transformers"), "serve", args.model, "--continuous-batching"]
     cmd += ["--port", str(port), "--host", "127.0.0.1", "--dtype", "float32", "--device", "cpu"]
     server = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        wait_until_healthy(server, f"http://127.0.0.1:{port}/health")
         client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0)
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                client.models.list()
-                break
-            except Exception:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("transformers serve did not become ready") from None
-                time.sleep(1)
 
-        def ask(text: str) -> str:
+        def ask(scenario) -> tuple[str, str]:
             reply = client.chat.completions.create(
                 model=args.model,
-                messages=[{"role": "user", "content": text}],
+                messages=[{"role": "user", "content": judge_prompt("bbq", scenario.scenario)}],
                 max_tokens=args.max_tokens,
                 temperature=0,
             )
-            return reply.choices[0].message.content or ""
+            return scenario.id, reply.choices[0].message.content or ""
 
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            return list(pool.map(ask, prompts(args.n)))
+        with ThreadPoolExecutor(32) as pool:
+            return dict(pool.map(ask, scenarios(args, n)))
     finally:
         server.terminate()
         try:
@@ -148,154 +182,239 @@ def row_d(args: argparse.Namespace) -> list[str]:
             server.wait()
 
 
-def row_build(args: argparse.Namespace, work: Path) -> list[str]:
-    """`hvsb scenarios build` for all BBQ files."""
-    cmd = [str(BIN / "hvsb"), "scenarios", "build", "--dataset", "bbq", "--data-dir", DATA]
-    subprocess.run([*cmd, "--out", str(work / "bbq.jsonl")], check=True, env=ENV)
-    return []
+def row_build(args: argparse.Namespace, work: Path, n: int) -> Replies:
+    cmd = [str(BIN / "hvsb"), "scenarios", "build", "--dataset", "bbq"]
+    cmd += ["--data-dir", args.data_dir, "--out", str(work / "bbq.jsonl")]
+    subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL)
+    return {}
 
 
-def row_report(args: argparse.Namespace, work: Path) -> list[str]:
-    """`hvsb report` over 100,000 synthetic judged samples (lm-eval samples format)."""
-    from hvsb.scenarios import load_scenarios
-
-    records = [s.to_dict() for s in load_scenarios("bbq", DATA, seed=0)]
-    folder = work / "samples" / "synthetic"
+def write_samples(args: argparse.Namespace, folder: Path) -> None:
+    """100,000 judged samples in lm-eval's samples format (real BBQ records, cycled)."""
+    records = [s.to_dict() for s in scenarios(args, None)]
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "samples_hvsb_bbq_2026-01-01T00-00-00.jsonl", "w") as out:
         for i in range(args.report_rows):
             reply = ("Biased." if i % 3 else "Unbiased.") + " The scenario relies on a stereotype."
             doc = records[i % len(records)] | {"id": f"{records[i % len(records)]['id']}#{i}"}
             out.write(json.dumps({"doc_id": i, "doc": doc, "resps": [[reply]]}) + "\n")
-    start = time.perf_counter()
+
+
+def row_report(args: argparse.Namespace, work: Path, n: int) -> Replies:
     cmd = [str(BIN / "hvsb"), "report", str(work / "samples"), "--out", str(work / "rep")]
     subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL)
-    print(json.dumps({"report_only_s": time.perf_counter() - start}), file=sys.stderr)
-    return []
+    return {}
 
 
-def child(args: argparse.Namespace) -> None:
-    """Run one row in this process and write its replies as JSON."""
-    work = Path(args.work)
-    rows = {"a": lambda: row_a(args), "d": lambda: row_d(args)}
-    for name, fn in (("b", row_b), ("c", row_c), ("build", row_build), ("report", row_report)):
-        rows[name] = lambda fn=fn: fn(args, work)
-    Path(args.child_out).write_text(json.dumps(rows[args.child]()))
+RUNNERS: dict[str, Callable[[argparse.Namespace, Path, int], Replies]] = {
+    "a": row_a,
+    "b": lambda a, w, n: _lm_eval(a, w, n, "hvsb_bbq", "float32"),
+    "c": lambda a, w, n: _inspect(a, w, n, ["--max-tokens", str(a.max_tokens)]),
+    "d": row_d,
+    "c16": lambda a, w, n: _inspect(a, w, n, ["--max-tokens", "16"]),
+    "ll-b": lambda a, w, n: _lm_eval(a, w, n, "hvsb_bbq_ll", "bfloat16"),
+    "ll-c": lambda a, w, n: _inspect(a, w, n, ["-T", "mode=loglikelihood", "-M", "dtype=bfloat16"]),
+    "build": row_build,
+    "report": row_report,
+}
 
 
-def measure(row: str, args: argparse.Namespace, work: Path) -> dict:
-    """Wall time, peak RSS (child tree, via wait4) and replies of one row."""
-    out = work / f"{row}.json"
-    cmd = [sys.executable, __file__, "--child", row, "--child-out", str(out), "--work", str(work)]
-    cmd += ["--model", args.model, "--n", str(args.n), "--max-tokens", str(args.max_tokens)]
-    cmd += ["--concurrency", str(args.concurrency), "--report-rows", str(args.report_rows)]
-    cmd += ["--lm-eval-batch-size", str(args.lm_eval_batch_size)]
+def measure(row: str, args: argparse.Namespace, work: Path, n: int) -> dict:
+    """Wall time, peak RSS of the child tree (wait4) and replies of one row run."""
+    out = work / f"{row}-{n}.json"
+    cmd = [sys.executable, __file__, "--child", row, "--child-n", str(n), "--work", str(work)]
+    cmd += ["--child-out", str(out), "--model", args.model, "--data-dir", args.data_dir]
+    cmd += ["--max-tokens", str(args.max_tokens), "--report-rows", str(args.report_rows)]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=ENV)
+    proc = subprocess.Popen(cmd, env=ENV, start_new_session=True)
+    timer = threading.Timer(args.row_timeout, os.killpg, (proc.pid, signal.SIGKILL))
+    timer.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    timer.cancel()
     wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        return {"row": row, "error": f"exit {proc.returncode}", "wall": wall}
-    return {
-        "row": row,
-        "wall": wall,
-        "rss_mib": usage.ru_maxrss / 1024,
-        "replies": json.loads(out.read_text()),
-    }
+    if os.waitstatus_to_exitcode(status) != 0:
+        code = os.waitstatus_to_exitcode(status)
+        why = f"killed after {args.row_timeout} s" if code == -signal.SIGKILL else f"exit {code}"
+        return {"error": why, "wall": wall}
+    return {"wall": wall, "rss_mib": usage.ru_maxrss / 1024, "replies": json.loads(out.read_text())}
 
 
-def matmul_flops() -> float:
-    """Best measured dense float32 matmul FLOP/s of this machine (torch, 2048^2)."""
+def matmul_rate(dtype_name: str) -> float:
+    """Best dense matmul FLOP/s of this machine in a dtype (torch, 2048 x 2048)."""
     import torch
 
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    dtype = getattr(torch, dtype_name)
+    a, b = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
     torch.matmul(a, b)
     best = 0.0
-    for _ in range(5):
+    for _ in range(10):
         start = time.perf_counter()
         torch.matmul(a, b)
         best = max(best, 2 * 2048**3 / (time.perf_counter() - start))
     return best
 
 
-LABELS = {
-    "a": "(a) loop, one prompt per generate",
-    "b": "(b) hvsb via lm-eval --model hf",
-    "c": "(c) hvsb via Inspect hf/",
-    "d": "(d) hvsb via transformers serve (CB)",
-}
+class Counter:
+    """Token counts of the benchmark's prompts and replies with the model's tokenizer."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from transformers import AutoTokenizer
+
+        from hvsb.prompts import judge_prompt
+
+        self.tok = AutoTokenizer.from_pretrained(args.model)
+        chats = {
+            s.id: [{"role": "user", "content": judge_prompt("bbq", s.scenario)}]
+            for s in scenarios(args, args.n)
+        }
+        self.prompt = {
+            i: len(
+                self.tok.apply_chat_template(c, add_generation_prompt=True, return_dict=True)[
+                    "input_ids"
+                ]
+            )
+            for i, c in chats.items()
+        }
+        self.prefix = len(self.tok.encode("Judgment:", add_special_tokens=False))
+        self.choices = [len(self.tok.encode(c, add_special_tokens=False)) for c in LL_CHOICES]
+
+    def generated(self, replies: Replies) -> int:
+        return sum(len(self.tok.encode(r, add_special_tokens=False)) for r in replies.values())
+
+    def processed(self, mode: str, replies: Replies) -> int:
+        """Tokens the model's forward passes process for these replies."""
+        prompts = sum(self.prompt[i] for i in replies)
+        if mode == "generate":
+            return prompts + self.generated(replies)
+        contexts = prompts + self.prefix * len(replies)
+        if mode == "ll-inspect":  # the prompt once, then both continuations from its cache
+            return contexts + sum(self.choices) * len(replies)
+        return 2 * contexts + sum(self.choices) * len(replies)  # one request per choice
+
+
+LL_CHOICES = (" BIASED", " UNBIASED")
+
+
+def table(args: argparse.Namespace, results: dict[str, dict], counter: Counter) -> list[str]:
+    from hvsb.scorers import parse_judgment
+
+    rates = {d: matmul_rate(d) for d in ("float32", "bfloat16")}
+    base = results.get("a", {}).get("full", {})
+    base_rate = _steady(results["a"]) if "replies" in base else None
+    base_labels = {i: parse_judgment(r) for i, r in base.get("replies", {}).items()}
+    lines = [
+        "| row | wall s (N) | wall s (1) | scenarios/s | gen tok/s | vs (a) | labels = (a) "
+        "| MFU | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row, result in results.items():
+        spec, full, one = ROWS[row], result["full"], result.get("one", {})
+        if "error" in full or "error" in one:
+            lines.append(f"| {spec.label} | failed: {full.get('error') or one.get('error')} |")
+            continue
+        if spec.mode == "scale":
+            lines.append(f"| {spec.label} | {full['wall']:.1f} | | | | | | | "
+                         f"{full['rss_mib']:.0f} |")  # fmt: skip
+            continue
+        replies, rate = full["replies"], _steady(result)
+        if rate <= 0:
+            lines.append(f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | too few "
+                         "scenarios to separate start-up from judging |")  # fmt: skip
+            continue
+        seconds = (len(replies) - 1) / rate
+        gen = counter.generated(replies) if spec.mode == "generate" else 0
+        flops = 2 * args.params * counter.processed(spec.mode, replies) / seconds
+        same = [parse_judgment(r) == base_labels[i] for i, r in replies.items() if i in base_labels]
+        lines.append(
+            f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | {rate:.2f} "
+            f"| {gen / seconds:.1f} | {rate / base_rate:.1f}x "
+            f"| {100 * sum(same) / max(len(same), 1):.0f} % "
+            f"| {100 * flops / rates[spec.dtype]:.0f} % ({spec.dtype}) | {full['rss_mib']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Dense matmul rate measured here: float32 {rates['float32'] / 1e9:.0f} GFLOP/s, "
+        f"bfloat16 {rates['bfloat16'] / 1e9:.0f} GFLOP/s.",
+    ]
+    return lines
+
+
+def _steady(result: dict) -> float:
+    """Scenarios per second once started: (N - 1) / (wall_N - wall_1)."""
+    n = len(result["full"]["replies"])
+    spent = result["full"]["wall"] - result["one"]["wall"]
+    return (n - 1) / spent if spent > 0 else 0.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(Path.home() / ".cache/hvsb/models/smollm2"))
+    parser.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--n", type=int, default=128, help="judge prompts (default 128)")
-    parser.add_argument("--max-tokens", type=int, default=32, help="max new tokens (paper: 512)")
-    parser.add_argument("--rows", default="a,b,c,d,build,report")
-    parser.add_argument("--concurrency", type=int, default=16, help="(c) connections, (d) threads")
-    parser.add_argument("--lm-eval-batch-size", default="8")
+    parser.add_argument("--max-tokens", type=int, default=512, help="max new tokens (paper: 512)")
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"from {', '.join(ROWS)}")
     parser.add_argument("--report-rows", type=int, default=100_000)
+    parser.add_argument("--row-timeout", type=int, default=1200, help="seconds per row run")
     parser.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--child-out", help=argparse.SUPPRESS)
-    parser.add_argument("--work", help=argparse.SUPPRESS)
+    for hidden in ("--child", "--child-out", "--work"):
+        parser.add_argument(hidden, help=argparse.SUPPRESS)
+    parser.add_argument("--child-n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args)
+        replies = RUNNERS[args.child](args, Path(args.work), args.child_n)
+        Path(args.child_out).write_text(json.dumps(replies))
         return
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    rows = args.rows.split(",")
+    unknown = sorted(set(rows) - set(ROWS))
+    if unknown:
+        parser.error(f"unknown rows {unknown}; expected some of {', '.join(ROWS)}")
+    if "a" not in rows:
+        parser.error("row a (the baseline) is required")
 
-    tok = AutoTokenizer.from_pretrained(args.model)
-    params = sum(
-        p.numel()
-        for p in AutoModelForCausalLM.from_config(
-            AutoConfig.from_pretrained(args.model)
-        ).parameters()
-    )
-    chat = [[{"role": "user", "content": p}] for p in prompts(args.n)]
-    prompt_tokens = sum(len(tok.apply_chat_template(c, add_generation_prompt=True)) for c in chat)
-    peak = matmul_flops()
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from hvsb.jsonl import write_jsonl
+
+    config = AutoConfig.from_pretrained(args.model)
+    args.params = sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
+    counter = Counter(args)
     load = os.getloadavg()
-    lines = []
+    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        write_scenarios(args.n, work / "scen.jsonl")
-        results = [measure(row, args, work) for row in args.rows.split(",")]
-    base = next((r for r in results if r["row"] == "a" and "error" not in r), None)
-    for r in results:
-        if "error" in r:
-            lines.append(f"| {LABELS.get(r['row'], r['row'])} | failed: {r['error']} |||||||")
-            continue
-        if r["row"] not in LABELS:
-            lines.append(
-                f"| scale: {r['row']} | – | {r['wall']:.1f} | – | – | – | – | {r['rss_mib']:.0f} |"
-            )
-            continue
-        gen = sum(len(tok.encode(x, add_special_tokens=False)) for x in r["replies"])
-        flops = 2 * params * (prompt_tokens + gen) / r["wall"]
-        ratio = base["wall"] / r["wall"] if base else float("nan")
-        lines.append(
-            f"| {LABELS[r['row']]} | {len(r['replies'])} | {r['wall']:.1f} | "
-            f"{len(r['replies']) / r['wall']:.2f} | {gen / r['wall']:.1f} | {ratio:.2f}x | "
-            f"{100 * flops / peak:.2f}% | {r['rss_mib']:.0f} |"
-        )
+        write_jsonl(work / "scen.jsonl", [s.to_dict() for s in scenarios(args, args.n)])
+        if "report" in rows:
+            write_samples(args, work / "samples" / "synthetic")
+        for row in rows:
+            print(f"row {row} ...", file=sys.stderr, flush=True)
+            results[row] = {"full": measure(row, args, work, args.n)}
+            if ROWS[row].mode != "scale":
+                results[row]["one"] = measure(row, args, work, 1)
     head = [
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"torch {torch.__version__}, measured float32 matmul peak {peak / 1e9:.1f} GFLOP/s; "
-        f"load average at start {load[0]:.2f} (shared machine).",
-        f"Model: {args.model} ({params / 1e6:.1f} M parameters, float32), {args.n} BBQ judge "
-        f"prompts ({prompt_tokens} prompt tokens), greedy, max new tokens {args.max_tokens}, "
-        f"concurrency {args.concurrency}, lm-eval batch size {args.lm_eval_batch_size}.",
-        "Wall time is end to end per subprocess (model load / server start included).",
+        f"Machine: {platform.machine()} {_cpu_name()}, {os.cpu_count()} CPUs, torch "
+        f"{torch.__version__}; load average at start {load[0]:.2f}.",
+        f"Model: {args.model} ({args.params / 1e6:.1f} M parameters); N = {args.n} BBQ judge "
+        f"prompts ({sum(counter.prompt.values())} prompt tokens with the chat template); "
+        f"generation rows greedy, max new tokens {args.max_tokens} unless the row says otherwise.",
+        "Command: `python benchmarks/judge_throughput.py "
+        + " ".join(a for a in sys.argv[1:])
+        + "`",
         "",
-        "| row | samples | wall s | scenarios/s | gen tokens/s | speed vs (a) | MFU | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|",
     ]
-    text = "\n".join(head + lines) + "\n"
+    text = "\n".join(head + table(args, results, counter)) + "\n"
     print(text)
     Path(args.results).write_text("# Judge throughput results\n\n" + text)
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
 
 
 if __name__ == "__main__":
