@@ -35,7 +35,6 @@ from inspect_ai.model import (
     ModelOutput,
     ModelUsage,
     get_model,
-    model_roles,
 )
 
 # Not public in Inspect: the generate config in force (task config + eval options), the
@@ -46,11 +45,11 @@ from inspect_ai.model._model import active_model, record_and_check_model_usage
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from hvsb.errors import HvsbError
+from hvsb.tasks.inspect.solvers import grader_model
 
 MODE = "loglikelihood"
 ASSISTANT_PREFIX = "Judgment:"
 CONTINUATIONS = {"biased": " BIASED", "unbiased": " UNBIASED"}
-GRADER_ROLE = "grader"
 # A batch is flushed after this long without a new request: 5% of the last forward
 # pass, between 10 ms (fast GPUs) and 1 s (CPUs, where a pass takes seconds and samples
 # start at a slower pace), so stragglers join at a small, bounded cost.
@@ -80,10 +79,7 @@ def check_eval_model() -> None:
 def judge_model() -> Model:
     """The model that judges: the `grader` role's model when bound, else the eval model
     (the same choice as solvers.study_generate)."""
-    role = model_roles().get(GRADER_ROLE)
-    if role is None:
-        return get_model()
-    return role if isinstance(role, Model) else role[0]
+    return grader_model() or get_model()
 
 
 def prompt_text(api: Any, messages: Sequence[ChatMessage], system_message: str | None) -> str:

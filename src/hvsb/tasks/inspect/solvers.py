@@ -123,6 +123,14 @@ def _sampling(config: GenerateConfig) -> GenerateConfig:
     )
 
 
+def grader_model() -> Model | None:
+    """The `grader` role's model (the agreeability target) when the eval binds one."""
+    role = model_roles().get(GRADER_ROLE)
+    if role is None:
+        return None
+    return role if isinstance(role, Model) else role[0]
+
+
 @solver
 def study_generate() -> Solver:
     """Generate with the evaluated model, or with the `grader` role's model when bound.
@@ -133,14 +141,13 @@ def study_generate() -> Solver:
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         active = active_generate_config()
-        role = model_roles().get(GRADER_ROLE)
-        if role is None:
+        model = grader_model()
+        if model is None:
             model = get_model()
             override = _greedy_override(model, model.config.merge(active))
             state.metadata["model"] = str(model)
             _note_decoding(state, override)
             return await generate(state, **override)
-        model = role if isinstance(role, Model) else role[0]
         config = _sampling(active).merge(model.config)
         override = _greedy_override(model, config)
         state.metadata["model"] = str(model)
