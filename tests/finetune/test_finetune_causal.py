@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from hvsb_finetune_helpers import run_cli
 
 from hvsb.cli import main
 from hvsb.explanations import load_explanations
@@ -36,14 +37,6 @@ TRAIN_ARGS = [
     "--eval-steps", "2",
     "--logging-steps", "1",
 ]  # fmt: skip
-
-
-def run_cli(argv: list[str]) -> tuple[int, str]:
-    """hvsb's CLI in this process (saves the interpreter start); exit code and stderr."""
-    stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr):
-        code = main(argv)
-    return code, stderr.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -8,26 +8,17 @@ refuse it with a pointer to lm-eval.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 
 import pytest
 import torch
+from hvsb_finetune_helpers import run_cli
 
-from hvsb.cli import main
 from hvsb.explanations import load_explanations
 from hvsb.finetune.card import CARD_JSON
 from hvsb.prompts import explain_prompt
 
 pytestmark = pytest.mark.model
-
-
-def run_cli(argv: list[str]) -> tuple[int, str]:
-    stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr):
-        code = main(argv)
-    return code, stderr.getvalue()
 
 
 @pytest.fixture(scope="module")
