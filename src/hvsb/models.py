@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hvsb.data.locate import cache_dir
+from hvsb.data.paths import cache_dir
 from hvsb.errors import HvsbError
 
 

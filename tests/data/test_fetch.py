@@ -11,7 +11,8 @@ import pytest
 from hvsb.cli import main
 from hvsb.data.catalogue import entry
 from hvsb.data.fetch import FetchFailed, fetch, fetch_to_cache, sources_for
-from hvsb.data.locate import cache_path, locate
+from hvsb.data.locate import locate
+from hvsb.data.paths import cache_path
 from hvsb.errors import DatasetUnavailable, HvsbError
 
 CP = "crows_pairs/crows_pairs_anonymized.csv"

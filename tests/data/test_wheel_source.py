@@ -14,7 +14,7 @@ import pytest
 
 from hvsb.data.catalogue import CATALOGUE, entry
 from hvsb.data.fetch import FetchFailed, fetch
-from hvsb.data.locate import cache_path
+from hvsb.data.paths import cache_path
 from hvsb.data.wheel_source import PREFIX, WHEEL_ENV, member_for
 
 CP = "crows_pairs/crows_pairs_anonymized.csv"

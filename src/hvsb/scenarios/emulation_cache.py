@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hvsb.data.locate import cache_dir
+from hvsb.data.paths import cache_dir
 from hvsb.errors import DataFileError
 from hvsb.jsonl import read_jsonl
 
