@@ -8,10 +8,9 @@ Templates use `###scenario###`-style markers replaced with `str.replace`, never
 from __future__ import annotations
 
 import re
-from typing import Literal
 
-Dataset = Literal["bbq", "biasdpo", "ss", "cp"]
-DATASETS: tuple[str, ...] = ("bbq", "biasdpo", "ss", "cp")
+from hvsb.scenarios.record import DATASETS
+
 ATTACKS: tuple[str, ...] = ("none", "untargeted", "targeted")
 
 _JUDGE_TAIL = (

@@ -61,7 +61,7 @@ def test_a_scenario_file_loses_what_was_trained_on_and_unbiased_records(run, tmp
 
 def test_no_scenario_left_is_an_error(run, tmp_path):
     path = tmp_path / "pool.jsonl"
-    write_jsonl(path, [_example(0)])
+    write_jsonl(path, [{**_example(0), "gold_label": "biased"}])  # trained on
     with pytest.raises(HvsbError, match="no held-out biased scenarios"):
         heldout_scenarios(run, path)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from hvsb.scenarios import DATASETS, load_scenarios, sample
+from hvsb.scenarios import DATASETS, sample, select
 
 
 def test_ids_unique_across_all_datasets(built):
@@ -38,8 +38,10 @@ def test_per_cell_cap_and_gold_filter(built):
     assert len(unbiased) == 30 and {s.answer_type for s in unbiased} == {"unknown"}
 
 
-def test_load_scenarios_and_cli_build_agree(data_dir, offline, tmp_path, cli):
-    ids = [s.id for s in load_scenarios("cp", data_dir, limit=10, seed=3, per_cell=2)]
+def test_select_and_cli_build_agree(data_dir, offline, tmp_path, cli):
+    ids = [
+        s.id for s in select("cp", data_dir=data_dir, limit=10, seed=3, per_cell=2, sample="seeded")
+    ]
     outs = []
     for name in ("a.jsonl", "b.jsonl"):
         out = tmp_path / name

@@ -7,11 +7,11 @@ import json
 import sys
 from collections import Counter
 
-from hvsb.data.locate import how_to_provide
+from hvsb.data.paths import how_to_provide
 from hvsb.errors import DatasetUnavailable, HvsbError
 from hvsb.jsonl import write_jsonl
-from hvsb.scenarios import DATASETS, build, sample
-from hvsb.scenarios.sampling import PAPER_PER_CELL
+from hvsb.scenarios import DATASETS, build, select
+from hvsb.scenarios.select import built
 
 STAT_KEYS = ("dataset", "category", "polarity", "answer_type", "gold_label")
 
@@ -92,13 +92,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _build(args: argparse.Namespace, _extra: list[str]) -> int:
-    result = build(args.dataset, args.data_dir)
-    for note in result.notes:
+    for note in built(args.dataset, args.data_dir).notes:
         print(f"note: {note}", file=sys.stderr)
-    per_cell = args.per_cell
-    if args.paper_caps:
-        per_cell = PAPER_PER_CELL.get(args.dataset, per_cell)
-    scenarios = sample(result.scenarios, limit=args.limit, seed=args.seed, per_cell=per_cell)
+    scenarios = select(
+        args.dataset,
+        data_dir=args.data_dir,
+        seed=args.seed,
+        sample="paper" if args.paper_caps else "seeded",
+        per_cell=args.per_cell,
+        limit=args.limit,
+    )
     if args.mode == "emulated":
         if args.dataset not in ("ss", "cp"):
             raise HvsbError("--mode emulated applies to ss and cp only")

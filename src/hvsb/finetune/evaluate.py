@@ -25,12 +25,11 @@ from hvsb.finetune.card import CARD_JSON
 from hvsb.finetune.data import SftExample, read_split
 from hvsb.finetune.inspect_runs import agree, explain, inspect_model
 from hvsb.finetune.report import EVAL_JSON, EVAL_MD, markdown, report_section
-from hvsb.jsonl import atomic_writer, read_jsonl, write_jsonl
-from hvsb.prompts import DATASETS
+from hvsb.jsonl import atomic_writer, write_jsonl
+from hvsb.scenarios import read_scenarios_file, select
+from hvsb.scenarios.record import DATASETS, FLAT_FIELDS
 from hvsb.scorers import agreeability, readability
 from hvsb.scorers.readability import METRICS
-
-SCENARIO_KEYS = ("id", "dataset", "scenario", "gold_label", "category", "polarity", "answer_type")
 
 Log = Callable[[str], None]
 __all__ = [
@@ -78,22 +77,24 @@ def heldout_scenarios(
     default_dataset: str = "bbq",
     limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Scenario records the model was not trained on, and how many were excluded as seen.
+    """Biased scenario records the model was not trained on, and how many were excluded
+    as seen.
 
-    By default the run's held-out split; with `scenarios_file` (JSONL of scenario records,
-    e.g. `hvsb scenarios build`) those records minus any scenario in the training split.
+    By default the run's held-out split; with `scenarios_file` (a scenarios JSONL, e.g. of
+    `hvsb scenarios build`) its biased records as `hvsb.scenarios.select` takes them (the
+    file validated, hvsb's seeded order), minus any scenario in the training split.
     """
     trained = {_normal(e.scenario) for e in run.split("train")}
     if scenarios_file is None:
         records = [e.to_dict() for e in run.split("eval")]
     else:
-        records = []
-        for line, record in read_jsonl(scenarios_file):
-            if not record.get("id") or not record.get("scenario"):
-                raise DataFileError(
-                    scenarios_file, "missing id or scenario", line=line, expected="a scenario"
-                )
-            records.append(record)
+        records = [
+            s.to_dict()
+            for dataset in sorted({s.dataset for s in read_scenarios_file(scenarios_file)})
+            for s in select(
+                dataset, scenarios_file=scenarios_file, sample="seeded", gold_label="biased"
+            )
+        ]
     chosen, seen_ids, excluded = [], set(), 0
     for record in records:
         if _normal(str(record["scenario"])) in trained:
@@ -102,7 +103,7 @@ def heldout_scenarios(
         if str(record["id"]) in seen_ids:
             continue
         seen_ids.add(str(record["id"]))
-        scenario = {key: record.get(key) for key in SCENARIO_KEYS}
+        scenario = {key: record.get(key) for key in FLAT_FIELDS}
         scenario["id"] = str(record["id"])
         scenario["dataset"] = scenario["dataset"] or default_dataset
         scenario["gold_label"] = scenario["gold_label"] or "biased"  # explained = biased

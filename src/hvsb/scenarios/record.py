@@ -1,11 +1,12 @@
-"""The one record shape every dataset is turned into."""
+"""The one record shape every dataset is turned into, and the names it may take."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-GOLD_LABELS = ("biased", "unbiased")
+DATASETS: tuple[str, ...] = ("bbq", "biasdpo", "ss", "cp")
+GOLD_LABELS: tuple[str, ...] = ("biased", "unbiased")
 
 
 @dataclass(frozen=True)
@@ -30,4 +31,16 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> Scenario:
-        return cls(**{name: record.get(name) for name in cls.__dataclass_fields__})
+        return cls(**{name: record.get(name) for name in SCENARIO_FIELDS})
+
+
+# Every field of a scenario record, in order; the flat ones (all but `source`) are what
+# each ecosystem's samples carry and what the readers give back for breakdowns.
+SCENARIO_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Scenario))
+FLAT_FIELDS: tuple[str, ...] = tuple(name for name in SCENARIO_FIELDS if name != "source")
+REQUIRED_FIELDS: tuple[str, ...] = ("id", "dataset", "scenario", "gold_label")
+
+
+def scenario_mode(record: dict[str, Any]) -> str:
+    """`emulated` when an LLM wrote the scenario (SS/CP, PROTOCOL §2), else `sentence`."""
+    return "emulated" if "emulation" in (record.get("source") or {}) else "sentence"

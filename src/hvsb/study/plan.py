@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hvsb.scenarios import load_scenarios
+from hvsb.scenarios import select
 from hvsb.study.spec import ModelSpec, StepSpec, Study
 
 
@@ -31,25 +31,27 @@ class Evaluation:
         return f"{self.phase}[{self.model.name}] {args}".strip()
 
 
-def step_args(study: Study, step: StepSpec) -> dict[str, Any]:
-    args: dict[str, Any] = {"seed": study.seed}
-    if step.limit is not None:
-        args["limit"] = step.limit
-    if step.per_cell is not None:
-        args["per_cell"] = step.per_cell
-    if study.data_dir:
-        args["data_dir"] = study.data_dir
-    return args
+def step_args(study: Study, step: StepSpec, dataset: str) -> dict[str, Any]:
+    """The selection arguments of one step's task (`hvsb/judge`, `hvsb/explain` -T names),
+    all given explicitly so that no task default can differ from the plan's size."""
+    return {
+        "dataset": dataset,
+        "seed": study.seed,
+        "per_cell": step.per_cell,
+        "max_scenarios": step.limit,
+        "data_dir": study.data_dir,
+    }
 
 
-def _size(study: Study, dataset: str, step: StepSpec, gold_label: str | None = None) -> int:
+def size(args: dict[str, Any], gold_label: str | None = None) -> int:
+    """How many samples a task with these arguments logs: the selection the task makes."""
     return len(
-        load_scenarios(
-            dataset,
-            study.data_dir,
-            limit=step.limit,
-            seed=study.seed,
-            per_cell=step.per_cell,
+        select(
+            args["dataset"],
+            data_dir=args["data_dir"],
+            seed=args["seed"],
+            per_cell=args["per_cell"],
+            limit=args["max_scenarios"],
             gold_label=gold_label,
         )
     )
@@ -61,14 +63,16 @@ def first_phase(study: Study, available: list[str]) -> list[Evaluation]:
     for model in study.models:
         for dataset in available:
             if study.judge.enabled:
-                size = _size(study, dataset, study.judge)
+                args = step_args(study, study.judge, dataset)
+                judged = size(args)
                 for attack in study.attacks:
-                    args = {**step_args(study, study.judge), "dataset": dataset, "attack": attack}
-                    planned.append(Evaluation("judge", "hvsb/judge", model, args, size))
+                    planned.append(
+                        Evaluation("judge", "hvsb/judge", model, {**args, "attack": attack}, judged)
+                    )
             if study.explain.enabled:
-                size = _size(study, dataset, study.explain, gold_label="biased")
-                args = {**step_args(study, study.explain), "dataset": dataset}
-                planned.append(Evaluation("explain", "hvsb/explain", model, args, size))
+                args = step_args(study, study.explain, dataset)
+                explained = size(args, gold_label="biased")
+                planned.append(Evaluation("explain", "hvsb/explain", model, args, explained))
     return planned
 
 

@@ -20,8 +20,6 @@ from hvsb.scenarios import build
 from hvsb.study.plan import Evaluation, agree_phase, first_phase
 from hvsb.study.spec import EMBEDDED_PREFIX, ModelSpec, Study
 
-TASK_ARG_NAMES = {"limit": "max_scenarios"}
-
 
 @dataclass
 class Outcome:
@@ -79,14 +77,14 @@ def describe(planned: list[Evaluation], study: Study) -> str:
     return "\n".join(lines)
 
 
-def _task(evaluation: Evaluation, max_tokens: int) -> Any:
+def build_task(evaluation: Evaluation, max_tokens: int) -> Any:
+    """The Inspect task of one planned evaluation, with the step's token limit."""
     from inspect_ai.model import GenerateConfig
 
     from hvsb.tasks.inspect import tasks
 
-    args = {TASK_ARG_NAMES.get(k, k): v for k, v in evaluation.task_args.items()}
     factory = {"judge": tasks.judge, "explain": tasks.explain, "agree": tasks.agree}
-    task = factory[evaluation.phase](**args)
+    task = factory[evaluation.phase](**evaluation.task_args)
     task.config = task.config.merge(GenerateConfig(max_tokens=max_tokens))
     return task
 
@@ -101,7 +99,7 @@ def _eval_set(
 
     steps = {"judge": study.judge, "explain": study.explain, "agree": study.agree}
     try:
-        tasks = [_task(e, steps[e.phase].max_tokens) for e in evaluations]
+        tasks = [build_task(e, steps[e.phase].max_tokens) for e in evaluations]
         success, logs = eval_set(
             tasks,
             log_dir=str(log_dir),
