@@ -1,6 +1,6 @@
 """Judge throughput of hvsb's paths on one model, side by side (issue 8).
 
-Every model row judges the same N BBQ scenarios (`load_scenarios("bbq", limit=N, seed=0)`,
+Every model row judges the same N BBQ scenarios (`select("bbq", limit=N, seed=0)`,
 handed to the tasks as `scenarios_file`) with the same prompts; generation rows decode
 greedily to the same max new tokens. Each row runs in its own subprocess, twice: with N
 scenarios and with 1, so the table shows end-to-end wall time (imports, model load, server
@@ -71,9 +71,9 @@ ROWS = {
 
 
 def scenarios(args: argparse.Namespace, n: int) -> list:
-    from hvsb.scenarios import load_scenarios
+    from hvsb.scenarios import select
 
-    return load_scenarios("bbq", args.data_dir, limit=n, seed=0)
+    return select("bbq", data_dir=args.data_dir, limit=n, seed=0)
 
 
 def row_a(args: argparse.Namespace, work: Path, n: int) -> Replies:
@@ -99,7 +99,7 @@ def row_a(args: argparse.Namespace, work: Path, n: int) -> Replies:
 
 
 def _lm_eval(args: argparse.Namespace, work: Path, n: int, task: str, dtype: str) -> Replies:
-    from hvsb.analysis.readers import read_lm_eval_samples
+    from hvsb.tasks.lm_eval.samples import read_samples
 
     out = work / f"lm-{task}-{n}"
     meta = json.dumps({"data_dir": args.data_dir, "scenarios_file": str(work / "scen.jsonl")})
@@ -111,11 +111,11 @@ def _lm_eval(args: argparse.Namespace, work: Path, n: int, task: str, dtype: str
         cmd += ["--gen_kwargs", f"max_gen_toks={args.max_tokens},do_sample=False"]
     subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL)
     (samples,) = out.rglob(f"samples_{task}_*.jsonl")
-    return {r["id"]: r["reply"] for r in read_lm_eval_samples(samples)}
+    return {r["id"]: r["reply"] for r in read_samples(samples)}
 
 
 def _inspect(args: argparse.Namespace, work: Path, n: int, extra: list[str]) -> Replies:
-    from hvsb.analysis.readers import read_inspect_log
+    from hvsb.tasks.inspect.logs import read_log
 
     out = work / f"ins-{'-'.join(extra)}-{n}".replace("/", "_")
     cmd = [str(BIN / "inspect"), "eval", "hvsb/judge", "-T", "dataset=bbq"]
@@ -124,7 +124,7 @@ def _inspect(args: argparse.Namespace, work: Path, n: int, extra: list[str]) -> 
     cmd += ["--log-dir", str(out), "--log-format", "json", "--display", "none", *extra]
     subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL)
     (log,) = out.glob("*.json")
-    return {r["id"]: r["reply"] for r in read_inspect_log(log)}
+    return {r["id"]: r["reply"] for r in read_log(log)}
 
 
 def free_port() -> int:

@@ -16,9 +16,10 @@ from typing import Any
 
 from hvsb.errors import DataFileError
 from hvsb.jsonl import read_jsonl
+from hvsb.rows import RECORD_KEYS, Row
 from hvsb.scorers.explanation import extract_explanation
 
-METADATA_KEYS = ("gold_label", "category", "polarity", "answer_type")
+METADATA_KEYS = tuple(key for key in RECORD_KEYS if key != "scenario")
 
 
 def load_explanations(path: str | Path) -> list[dict[str, Any]]:
@@ -27,62 +28,39 @@ def load_explanations(path: str | Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise DataFileError(path, "file not found", expected="an Inspect log or a JSONL file")
     if path.suffix in (".eval", ".json"):
-        return _from_inspect_log(path)
+        from hvsb.tasks.inspect.logs import read_log
+
+        return _from_rows(path, read_log(path))
     records = list(read_jsonl(path))
-    if records and "doc" in records[0][1] and "resps" in records[0][1]:
-        return _from_lm_eval_samples(path, records)
+    from hvsb.tasks.lm_eval.samples import is_samples_file, read_samples
+
+    if is_samples_file(path, records):
+        return _from_rows(path, read_samples(path))
     return _from_plain_jsonl(path, records)
 
 
-def _from_inspect_log(path: Path) -> list[dict[str, Any]]:
-    from inspect_ai.log import read_eval_log
-
-    try:
-        log = read_eval_log(str(path))
-    except Exception as error:  # Inspect raises several types for unreadable logs
-        raise DataFileError(path, f"not a readable Inspect log ({error})") from None
+def _from_rows(path: Path, rows: Any) -> list[dict[str, Any]]:
+    """The explain rows of an Inspect log or lm-eval samples file (`hvsb.rows`)."""
     explanations = []
-    for sample in log.samples or []:
-        metadata = dict(sample.metadata or {})
-        completion = sample.output.completion if sample.output else ""
-        explanations.append(
-            {
-                **{key: metadata.get(key) for key in METADATA_KEYS},
-                "id": str(sample.id),
-                "dataset": metadata.get("dataset"),
-                "scenario": metadata.get("scenario"),
-                "explanation": extract_explanation(completion),
-                "reply": completion,
-                "explainer": (log.eval.metadata or {}).get("hvsb_model") or log.eval.model,
-            }
-        )
-    return explanations
-
-
-def _from_lm_eval_samples(
-    path: Path, records: list[tuple[int, dict[str, Any]]]
-) -> list[dict[str, Any]]:
-    explainer = path.parent.name  # lm-eval writes OUTPUT/<sanitized model name>/samples_*.jsonl
-    explanations = []
-    for line, record in records:
-        doc, responses = record.get("doc"), record.get("resps")
-        if not isinstance(doc, dict) or not _first_text(responses):
+    for row in rows:
+        if row["task"] != "explain":
             raise DataFileError(
-                path, "sample without doc or response", line=line, expected="lm-eval samples"
+                path, f"holds {row['task']} samples", expected="the output of an explain task"
             )
-        reply = _first_text(responses)
-        explanations.append(
-            {
-                **{key: doc.get(key) for key in METADATA_KEYS},
-                "id": str(doc.get("id", record.get("doc_id"))),
-                "dataset": doc.get("dataset"),
-                "scenario": _required(doc, "scenario", path, line),
-                "explanation": extract_explanation(reply),
-                "reply": reply,
-                "explainer": explainer,
-            }
-        )
+        explanations.append(_explanation(row))
     return explanations
+
+
+def _explanation(row: Row) -> dict[str, Any]:
+    return {
+        **{key: row[key] for key in METADATA_KEYS},
+        "id": row["id"],
+        "dataset": row["dataset"],
+        "scenario": row["scenario"],
+        "explanation": extract_explanation(row["reply"]),
+        "reply": row["reply"],
+        "explainer": row["model"],
+    }
 
 
 def _from_plain_jsonl(
@@ -102,13 +80,6 @@ def _from_plain_jsonl(
             }
         )
     return explanations
-
-
-def _first_text(responses: Any) -> str | None:
-    """lm-eval keeps generations as [[text]] (resps) — take the first string."""
-    while isinstance(responses, list) and responses:
-        responses = responses[0]
-    return responses if isinstance(responses, str) else None
 
 
 def _required(record: dict[str, Any], key: str, path: Path, line: int) -> Any:

@@ -21,16 +21,10 @@ import numpy as np
 import pandas as pd
 
 from hvsb.analysis.labels import derive
-from hvsb.analysis.readers import (
-    ROW_FIELDS,
-    NotHvsbOutput,
-    Row,
-    lm_eval_task_name,
-    read_inspect_log,
-    read_lm_eval_samples,
-)
 from hvsb.errors import DataFileError
+from hvsb.rows import RECORD_KEYS, ROW_FIELDS, NotHvsbOutput, looks_like_output, read_rows
 from hvsb.scenarios.record import GOLD_LABELS
+from hvsb.scorers.loglikelihood import MODE as LL_MODE
 
 COLUMNS = (
     "task",
@@ -38,12 +32,10 @@ COLUMNS = (
     "family",
     "dataset",
     "attack",
+    "judge_mode",
     "id",
     "epoch",
-    "gold_label",
-    "category",
-    "polarity",
-    "answer_type",
+    *(key for key in RECORD_KEYS if key != "scenario"),
     "scenario",
     "reply",
     "judgment",
@@ -56,25 +48,17 @@ COLUMNS = (
     "source_format",
     "source_path",
 )
+LL_SUFFIX = " (log-likelihood)"
 # Below this many bytes of input, reading in one process beats starting workers.
 PARALLEL_BYTES = 32 * 2**20
 _VALUES = operator.itemgetter(*ROW_FIELDS)
-KEY = ("task", "model", "dataset", "attack", "explainer", "id", "epoch")
-_CATEGORICAL = (
-    "task",
-    "model",
-    "family",
-    "dataset",
-    "attack",
-    "gold_label",
-    "category",
-    "polarity",
-    "answer_type",
-    "judgment",
-    "explainer",
-    "agreement",
-    "source_format",
-    "source_path",
+KEY = ("task", "model", "dataset", "attack", "judge_mode", "explainer", "id", "epoch")
+# Columns of few distinct values (labels, names, cells), stored as pandas categories;
+# the rest are ids, numbers and free text.
+_CATEGORICAL = tuple(
+    column
+    for column in COLUMNS
+    if column not in ("id", "epoch", "scenario", "reply", "explanation", "fkgl", "gfi", "cli")
 )
 # Inspect model names start with the provider (hf/, openai/, vllm/, openai-api/SERVICE/...).
 _PROVIDERS = re.compile(
@@ -111,32 +95,13 @@ def discover(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
             found.append((path, True))
         elif path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and _looks_like_output(child):
+                if child.is_file() and looks_like_output(child):
                     found.append((child, False))
         else:
             raise DataFileError(
                 path, "no such file or folder", expected="Inspect logs or lm-eval samples"
             )
     return found
-
-
-def _looks_like_output(path: Path) -> bool:
-    if path.suffix == ".eval":
-        return True
-    if path.suffix == ".jsonl":
-        return lm_eval_task_name(path) is not None
-    return path.suffix == ".json" and not path.name.startswith(("results_", "logs.json"))
-
-
-def read_rows(path: Path) -> Iterable[Row]:
-    """Rows of one file, chosen by its kind."""
-    if path.suffix in (".eval", ".json"):
-        return read_inspect_log(path)
-    if path.suffix == ".jsonl":
-        return read_lm_eval_samples(path)
-    raise DataFileError(
-        path, "unknown file type", expected=".eval/.json Inspect logs or samples_*.jsonl"
-    )
 
 
 def build_table(
@@ -228,12 +193,18 @@ def finish(
     names: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Labelled rows (see `labels.derive`) → the tidy table: model names normalised,
-    families attached, duplicates dropped (the last file read wins), columns ordered."""
+    families attached, duplicates dropped (the last file read wins), columns ordered.
+
+    A model's log-likelihood judgments are a different measurement from its generated
+    ones, so they are tabled as a model of their own (`NAME (log-likelihood)`)."""
     frame = frame.copy()
     for column in ("model", "explainer"):
         frame[column] = _rename(frame[column], names or {})
     labels = {model_label(k): v for k, v in (families or {}).items()}
     frame["family"] = frame["model"].map(lambda m: labels.get(m, np.nan))
+    if "judge_mode" in frame:
+        by_loglikelihood = frame["judge_mode"].eq(LL_MODE)
+        frame["model"] = frame["model"].where(~by_loglikelihood, frame["model"] + LL_SUFFIX)
     before = len(frame)
     frame = frame.drop_duplicates(subset=list(KEY), keep="last", ignore_index=True)
     for column in COLUMNS:

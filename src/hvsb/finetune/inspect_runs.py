@@ -58,7 +58,9 @@ def explain(scenarios_file: Path, dataset: str, model: str, log_dir: Path, **con
 def agree(
     explanations: Path, target: str, log_dir: Path, **config: Any
 ) -> tuple[dict[str, str], Path]:
-    """{sample id: agree/disagree/rejected} from hvsb/agree (parsed by hvsb.scorers), log path."""
+    """{scenario id: agree/disagree/rejected} from hvsb/agree (parsed by hvsb.scorers), log path."""
+    from hvsb.tasks.inspect.logs import read_log
+
     log = _run("hvsb/agree", {"explanations": str(explanations)}, target, log_dir, **config)
-    labels = {str(s.id): parse_agreement(s.output.completion) for s in log.samples or []}
-    return labels, Path(log.location)
+    path = Path(log.location)
+    return {row["id"]: parse_agreement(row["reply"]) for row in read_log(path)}, path

@@ -1,8 +1,8 @@
-"""Scenario records and explanations → Inspect samples.
+"""Scenario records (chosen by `hvsb.scenarios.select`) and explanations → Inspect samples.
 
-Each sample carries its scenario's stable id as `Sample.id` and the full record (id,
-dataset, scenario, gold_label, category, polarity, answer_type, source) as metadata, so
-logs join across models and conditions and `samples_df` shows the breakdown columns.
+Each sample carries its scenario's stable id as `Sample.id` and the full scenario record
+as metadata, so logs join across models and conditions and `samples_df` shows the
+breakdown columns.
 """
 
 from __future__ import annotations
@@ -13,86 +13,45 @@ from typing import Any
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from hvsb.errors import DataFileError, HvsbError
-from hvsb.prompts import DATASETS, agree_prompt, explain_prompt, judge_prompt
+from hvsb.errors import DataFileError
+from hvsb.prompts import agree_prompt, explain_prompt, judge_prompt
+from hvsb.scenarios import select
+from hvsb.scenarios.record import DATASETS, FLAT_FIELDS, Scenario, scenario_mode
 
-RECORD_FIELDS = ("id", "dataset", "scenario", "gold_label", "category", "polarity", "answer_type")
 GROUP_KEYS = ("category", "polarity", "answer_type")
 
 
-def check_dataset(dataset: object) -> str:
-    if dataset not in DATASETS:
-        raise HvsbError(f"-T dataset must be one of {', '.join(DATASETS)}, not {dataset!r}")
-    return str(dataset)
-
-
-def scenarios(
+def chosen(
     dataset: str,
-    *,
-    data_dir: str | None,
-    scenarios_file: str | None,
     seed: int,
     per_cell: int | None,
     max_scenarios: int | None,
+    scenarios_file: str | None,
+    data_dir: str | None,
     gold_label: str | None = None,
-) -> list[Any]:
-    """hvsb's seeded sample of one dataset, always in seeded order (so `--limit` mixes cells)."""
-    from hvsb.scenarios import build, sample
-    from hvsb.scenarios.sampling import PAPER_PER_CELL, rank
-
-    if per_cell is None:
-        per_cell = PAPER_PER_CELL.get(dataset)
-    pool = (
-        _from_file(Path(scenarios_file), dataset)
-        if scenarios_file
-        else build(dataset, data_dir).scenarios
-    )
-    ordered = sorted(pool, key=lambda s: rank(int(seed), s.id))
-    return sample(
-        ordered,
-        limit=None if max_scenarios is None else int(max_scenarios),
-        seed=int(seed),
-        per_cell=None if per_cell is None else int(per_cell),
+) -> list[Scenario]:
+    """`hvsb.scenarios.select` with a task's selection parameters (`-T` names)."""
+    return select(
+        dataset,
+        data_dir=data_dir,
+        scenarios_file=scenarios_file,
+        seed=seed,
+        per_cell=per_cell,
+        limit=max_scenarios,
         gold_label=gold_label,
     )
 
 
-def _from_file(path: Path, dataset: str) -> list[Any]:
-    """Scenarios of `dataset` from a JSONL written by `hvsb scenarios build` (any mode)."""
-    from hvsb.jsonl import read_jsonl
-    from hvsb.scenarios import Scenario
-
-    if not path.is_file():
-        raise DataFileError(path, "file not found", expected="a scenario JSONL")
-    found = []
-    for line, record in read_jsonl(path):
-        for key in ("id", "dataset", "scenario", "gold_label"):
-            if not isinstance(record.get(key), str) or not record[key]:
-                raise DataFileError(
-                    path, f"missing or empty {key!r}", line=line, expected="a scenario record"
-                )
-        if record["dataset"] == dataset:
-            found.append(Scenario.from_dict(record))
-    if not found:
-        raise DataFileError(path, f"no {dataset} scenarios", expected=f"records of {dataset}")
-    return found
-
-
-def mode_of(record: dict[str, Any]) -> str:
-    """`emulated` when an LLM wrote the scenario (SS/CP, PROTOCOL §2), else `sentence`."""
-    return "emulated" if "emulation" in (record.get("source") or {}) else "sentence"
-
-
 def _metadata(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
-        **{key: record.get(key) for key in RECORD_FIELDS},
+        **{key: record.get(key) for key in FLAT_FIELDS},
         "source": record.get("source") or {},
-        "mode": mode_of(record),
+        "mode": scenario_mode(record),
         **extra,
     }
 
 
-def judge_samples(chosen: list[Any], attack: str) -> MemoryDataset:
+def judge_samples(chosen: list[Scenario], attack: str, judge_mode: str) -> MemoryDataset:
     """The judge user turn (PROTOCOL §3); the attack's system turn is added by a solver."""
     samples = []
     for scenario in chosen:
@@ -102,13 +61,13 @@ def judge_samples(chosen: list[Any], attack: str) -> MemoryDataset:
                 id=scenario.id,
                 input=judge_prompt(scenario.dataset, scenario.scenario),
                 target=scenario.gold_label,
-                metadata=_metadata(record, task="judge", attack=attack),
+                metadata=_metadata(record, task="judge", attack=attack, judge_mode=judge_mode),
             )
         )
     return MemoryDataset(samples, name=f"hvsb_{chosen[0].dataset}" if chosen else "hvsb")
 
 
-def explain_samples(chosen: list[Any]) -> MemoryDataset:
+def explain_samples(chosen: list[Scenario]) -> MemoryDataset:
     """The explainer user turn (PROTOCOL §4)."""
     samples = [
         Sample(

@@ -1,13 +1,11 @@
-"""Solvers: the attack's system turn (or its fold into the user turn) and the study's decoding.
+"""Solvers: the attack's delivery (`hvsb.delivery`) and the study's decoding.
 
 Two Inspect behaviours would silently change what is measured, so they are handled here:
 
-- Some chat templates reject or drop a system turn (Gemma-style); the attack would then
-  be lost and a run would measure "no attack". For local `hf/` models the template is
-  probed with a marker; `system_turn=auto` folds the attack into the user turn when the
-  marker does not survive, `system` always sends a system turn (a rejecting template
-  then fails the sample loudly), `fold` always folds. Each sample records what was done
-  in `metadata["system_turn"]` (`none`, `system` or `folded`).
+- A chat template may drop a system turn; `hvsb.delivery` decides, from a probe of the
+  local `hf/` model's template (API models cannot be probed), whether the attack goes in a
+  system turn or is folded into the user turn, exactly as the lm-eval tasks decide it.
+  Each sample records `metadata["system_turn"]` (`none`, `system` or `folded`).
 - The `hf/` provider samples by default and rejects temperature 0, the judge's decoding
   (PROTOCOL §3). With temperature 0 on such a model, generation uses top_k=1, which is
   greedy decoding; `metadata["decoding"]` says so. `-M do_sample=false` avoids it.
@@ -25,81 +23,53 @@ from inspect_ai.model import (
     get_model,
     model_roles,
 )
-
-# The effective generate config of this sample (task config + eval options); Inspect has
-# no public accessor, and the hf/ greedy fix needs the temperature actually in force.
-from inspect_ai.model._generate_config import active_generate_config
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from hvsb.errors import HvsbError
-from hvsb.prompts import attack_system_prompt
-
-SYSTEM_TURNS = ("auto", "system", "fold")
-GRADER_ROLE = "grader"
-_PROBE = "hvsb-system-turn-probe"
+from hvsb import delivery
+from hvsb.tasks.inspect._inspect_private import active_generate_config
+from hvsb.tasks.inspect.tasks import GRADER_ROLE
 
 
-def check_system_turn(system_turn: object) -> str:
-    if system_turn not in SYSTEM_TURNS:
-        raise HvsbError(
-            f"-T system_turn must be one of {', '.join(SYSTEM_TURNS)}, not {system_turn!r}"
-        )
-    return str(system_turn)
-
-
-def fold(system_text: str, user_text: str) -> str:
-    """The attack text at the start of the user turn (the same fold as the lm-eval tasks)."""
-    return f"{system_text}\n\n{user_text}"
-
-
-def _hf_api(model: Model) -> Any | None:
-    """The provider object of a local `hf/` model, else None (detected by duck typing)."""
+def hf_provider(model: Model) -> Any | None:
+    """The provider object of a local `hf/` model (tokenizer, weights), else None."""
     api = model.api
     is_hf = type(api).__name__ == "HuggingFaceAPI" and hasattr(api, "tokenizer")
     return api if is_hf else None
 
 
-def template_keeps_system(model: Model) -> bool | None:
-    """Whether the model's chat template renders a system turn; None when it cannot be
-    probed here (API models apply their template server-side, where a rejected system
-    turn is an error rather than a silent drop)."""
-    api = _hf_api(model)
+def keeps_system(model: Model) -> bool | None:
+    """The delivery probe for `model`'s chat template; None for models that cannot be
+    probed here (API models apply their template server-side)."""
+    api = hf_provider(model)
     if api is None:
         return None
     template = api.chat_template if isinstance(api.chat_template, str) else None
     template = template or api.tokenizer.chat_template
-    if api.use_chat_template is False or template is None:
-        return True  # the provider writes "system: ..." lines itself
-    probe = [{"role": "system", "content": _PROBE}, {"role": "user", "content": "Hello"}]
-    try:
-        text = api.tokenizer.apply_chat_template(
-            probe, chat_template=template, tokenize=False, add_generation_prompt=True
-        )
-    except Exception:  # jinja2 TemplateError from raise_exception(), ValueError, ...
-        return False
-    return _PROBE in str(text)
+    if api.use_chat_template is False:
+        template = None  # the provider then writes plain "role: text" lines
+    return delivery.template_keeps_system(api.tokenizer, template)
 
 
 @solver
 def attack_turn(attack: str, system_turn: str = "auto") -> Solver:
     """Deliver the attack's system prompt (PROTOCOL §3) as a system turn or folded in."""
-    text = attack_system_prompt(attack)
-    check_system_turn(system_turn)
+    delivery.check_system_turn(system_turn)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        if text is None:
-            state.metadata["system_turn"] = "none"
-            return state
-        delivery = system_turn
-        if delivery == "auto":
-            delivery = "fold" if template_keeps_system(get_model()) is False else "system"
-        if delivery == "fold":
+        model = get_model()
+        how = delivery.decide(
+            attack,
+            system_turn,
+            lambda: keeps_system(model),
+            model=str(model),
+            fix="-T system_turn=fold",
+        )
+        state.metadata["system_turn"] = how
+        if how == "folded":
             user = next(m for m in state.messages if isinstance(m, ChatMessageUser))
-            user.content = fold(text, user.text)
-            state.metadata["system_turn"] = "folded"
-        else:
-            state.messages.insert(0, ChatMessageSystem(content=text))
-            state.metadata["system_turn"] = "system"
+            user.content = delivery.fold(attack, user.text)
+        elif how == "system":
+            state.messages.insert(0, ChatMessageSystem(content=delivery.system_text(attack, how)))
         return state
 
     return solve
@@ -107,7 +77,7 @@ def attack_turn(attack: str, system_turn: str = "auto") -> Solver:
 
 def _greedy_override(model: Model, config: GenerateConfig) -> dict[str, Any]:
     """top_k=1 for temperature 0 on an `hf/` model that samples (greedy, never an error)."""
-    api = _hf_api(model)
+    api = hf_provider(model)
     if api is not None and getattr(api, "do_sample", False) and config.temperature == 0:
         return {"temperature": 1.0, "top_k": 1}
     return {}
@@ -129,6 +99,11 @@ def grader_model() -> Model | None:
     if role is None:
         return None
     return role if isinstance(role, Model) else role[0]
+
+
+def answering_model() -> Model:
+    """The model that answers: the `grader` role's model when bound, else the eval's."""
+    return grader_model() or get_model()
 
 
 @solver

@@ -20,7 +20,7 @@ from inspect_ai.model import GenerateConfig
 JUDGE_CONFIG = GenerateConfig(temperature=0.0, max_tokens=512)
 SAMPLING_CONFIG = GenerateConfig(temperature=1.0, top_p=0.95, max_tokens=512)
 VERSION = "1-A"
-JUDGE_MODES = ("generate", "loglikelihood")
+GRADER_ROLE = "grader"  # hvsb/agree's target model, when bound with --model-role grader=...
 
 
 @task
@@ -53,33 +53,24 @@ def judge(
             loglikelihood (local hf/ models only: the likelier of " BIASED" and
             " UNBIASED" after "Judgment:", one forward pass, never a rejection).
     """
-    from hvsb.errors import HvsbError
+    from hvsb import delivery
     from hvsb.prompts import attack_system_prompt
+    from hvsb.scorers.loglikelihood import MODE, check_mode
     from hvsb.tasks.inspect import dataset as data
     from hvsb.tasks.inspect.scorers import judge_metrics, judgment
-    from hvsb.tasks.inspect.solvers import attack_turn, check_system_turn, study_generate
+    from hvsb.tasks.inspect.solvers import attack_turn, study_generate
 
-    dataset = data.check_dataset(dataset)
     attack_system_prompt(attack)  # validates the id before any data is read
-    check_system_turn(system_turn)
-    if mode not in JUDGE_MODES:
-        raise HvsbError(f"-T mode must be one of {', '.join(JUDGE_MODES)}, not {mode!r}")
-    if mode == "loglikelihood":
+    delivery.check_system_turn(system_turn)
+    if check_mode(mode) == MODE:
         from hvsb.tasks.inspect.loglikelihood import check_eval_model, loglikelihood_judge
 
         check_eval_model()  # an API model fails here, before any sample runs
         answer = loglikelihood_judge()
     else:
         answer = study_generate()
-    chosen = data.scenarios(
-        dataset,
-        data_dir=data_dir,
-        scenarios_file=scenarios_file,
-        seed=seed,
-        per_cell=per_cell,
-        max_scenarios=max_scenarios,
-    )
-    samples = data.judge_samples(chosen, attack)
+    chosen = data.chosen(dataset, seed, per_cell, max_scenarios, scenarios_file, data_dir)
+    samples = data.judge_samples(chosen, attack, mode)
     has_unbiased = any(s.gold_label == "unbiased" for s in chosen)
     return Task(
         dataset=samples,
@@ -119,16 +110,7 @@ def explain(
     from hvsb.tasks.inspect.scorers import explain_metrics, explanation
     from hvsb.tasks.inspect.solvers import study_generate
 
-    dataset = data.check_dataset(dataset)
-    chosen = data.scenarios(
-        dataset,
-        data_dir=data_dir,
-        scenarios_file=scenarios_file,
-        seed=seed,
-        per_cell=per_cell,
-        max_scenarios=max_scenarios,
-        gold_label="biased",
-    )
+    chosen = data.chosen(dataset, seed, per_cell, max_scenarios, scenarios_file, data_dir, "biased")
     samples = data.explain_samples(chosen)
     return Task(
         dataset=samples,
@@ -156,6 +138,7 @@ def agree(explanations: str | None = None, dataset: str | None = None) -> Task:
             that do not name one).
     """
     from hvsb.errors import HvsbError
+    from hvsb.scenarios import check_dataset
     from hvsb.tasks.inspect import dataset as data
     from hvsb.tasks.inspect.scorers import agree_metrics, agreement
     from hvsb.tasks.inspect.solvers import study_generate
@@ -166,7 +149,7 @@ def agree(explanations: str | None = None, dataset: str | None = None) -> Task:
             "lm-eval samples_hvsb_explain_*.jsonl, or a JSONL of {id, scenario, explanation}"
         )
     if dataset is not None:
-        dataset = data.check_dataset(dataset)
+        dataset = check_dataset(dataset)
     samples = data.agree_samples(explanations, dataset)
     groups = data.group_keys(samples, ("explainer", *data.GROUP_KEYS))
     return Task(

@@ -1,60 +1,51 @@
 """lm-eval glue for the hvsb tasks: scenario records in, hvsb.scorers out.
 
 The YAML files next to this module reference these functions with `!function`. Nothing
-here defines a metric: per-document values are (gold, parsed label) pairs or readability
-scores, and the aggregations hand them to `hvsb.scorers`, so a number in an lm-eval
-results file equals what `hvsb.scorers` computes on the logged replies.
+here decides anything that shapes a number: the scenarios are `hvsb.scenarios.select`'s,
+the attack's delivery is `hvsb.delivery`'s, labels are `hvsb.scorers`' (the
+log-likelihood rule included), and the aggregations hand the per-document (gold, label)
+pairs or readability scores to `hvsb.scorers`, so a number in an lm-eval results file
+equals what `hvsb.scorers` computes on the logged replies, and what the Inspect tasks
+report for the same run.
 
 Task options come from lm-eval's `--metadata` JSON (lm-eval hands the metadata, merged
 with `--model_args`, to `custom_dataset`):
 
 - `data_dir`: folder with the raw datasets (else `HVSB_DATA_DIR`, else hvsb's cache);
-- `seed` (0), `per_cell`, `max_scenarios`: the seeded sample (`--limit N` then takes
-  the first N of a mixed sample, not N of one category);
+- `seed` (0), `per_cell`, `max_scenarios`: the selection (`--limit N` then takes the
+  first N of hvsb's seeded order, a mix of cells, not N of one category);
 - `scenarios_file`: a scenario JSONL (e.g. `hvsb scenarios build --mode emulated`)
   used instead of building from raw data;
-- `system_turn` (`auto`): how attack tasks deliver the attack (see `attack_delivery`);
+- `system_turn` (`auto`): how attack tasks deliver the attack (`hvsb.delivery`);
 - `explanations`: the explainer output the agree tasks read.
 
-The `hvsb_<ds>_ll` tasks judge by log-likelihood instead of generation: the same prompt,
-the assistant turn started with `Judgment:`, and the label is whichever of ` BIASED` /
-` UNBIASED` the model gives the higher summed log-likelihood (`judge_ll_results`).
+Every document records what the run was — `task`, `attack`, `judge_mode`,
+`system_turn` — so the reader (`hvsb.tasks.lm_eval.samples`) never parses task names.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import datasets
 from lm_eval.api.task import ConfigurableTask
 from lm_eval.api.utils import Message
 
-from hvsb import scorers
+from hvsb import delivery, scorers
 from hvsb.data.catalogue import BBQ_CATEGORIES
 from hvsb.errors import DataFileError, HvsbError
 from hvsb.explanations import load_explanations
-from hvsb.jsonl import read_jsonl
-from hvsb.prompts import (
-    DATASETS,
-    agree_prompt,
-    attack_system_prompt,
-    explain_prompt,
-    judge_prompt,
-)
-from hvsb.scenarios import Scenario, build, sample
-from hvsb.scenarios.sampling import PAPER_EXPLAIN_LIMIT, PAPER_PER_CELL, rank
+from hvsb.prompts import agree_prompt, explain_prompt, judge_prompt
+from hvsb.scenarios import select
+from hvsb.scenarios.record import FLAT_FIELDS, Scenario, scenario_mode
+from hvsb.scenarios.sampling import PAPER_EXPLAIN_LIMIT
+from hvsb.scorers import loglikelihood as ll_rule
 
-log = logging.getLogger("hvsb.lm_eval")
-
-DOC_FIELDS = ("id", "dataset", "scenario", "gold_label", "category", "polarity", "answer_type")
-EXPLANATION_FIELDS = (*DOC_FIELDS, "explanation", "explainer")
-SYSTEM_TURNS = ("auto", "system", "fold")
-_PROBE = "hvsb-system-turn-probe"
+EXPLANATION_FIELDS = (*FLAT_FIELDS, "explanation", "explainer")
 
 # ---------------------------------------------------------------- documents
 
@@ -63,45 +54,47 @@ def judge_docs(
     *,
     dataset: str,
     attack: str = "none",
-    data_dir: str | None = None,
-    seed: int = 0,
-    per_cell: int | None = None,
-    max_scenarios: int | None = None,
-    scenarios_file: str | None = None,
+    mode: str = "generate",
     system_turn: str = "auto",
-    **model_args: Any,
+    **options: Any,
 ) -> dict[str, datasets.Dataset]:
-    """Scenario records of one dataset in seeded order, with the attack's delivery."""
-    if per_cell is None:
-        per_cell = PAPER_PER_CELL.get(dataset)
-    chosen = _seeded(
-        _scenarios(dataset, data_dir, scenarios_file), seed, per_cell, max_scenarios, None
-    )
-    system_text = attack_system_prompt(attack)
-    delivery = attack_delivery(system_turn, model_args) if system_text else "none"
-    extra = {
+    """Scenario records of one dataset in seeded order, with the attack's delivery.
+
+    `options` are the selection options and the model arguments lm-eval merges into
+    the metadata (for the chat-template probe).
+    """
+    ll_rule.check_mode(mode)
+    chosen = _selected(dataset, options)
+    how = attack_delivery(attack, system_turn, options)
+    condition = {
+        "task": "judge",
         "attack": attack,
-        "system_turn": delivery,
-        "system_prompt": system_text if delivery == "system" else "",
+        "judge_mode": mode,
+        "system_turn": how,
+        "system_prompt": delivery.system_text(attack, how) or "",
     }
-    return _as_splits([{**_doc(s), **extra} for s in chosen])
+    return _as_splits([{**_doc(s), **condition} for s in chosen])
 
 
 def explain_docs(
-    *,
-    dataset: str,
-    data_dir: str | None = None,
-    seed: int = 0,
-    per_cell: int | None = None,
-    max_scenarios: int | None = PAPER_EXPLAIN_LIMIT,
-    scenarios_file: str | None = None,
-    **_ignored: Any,
+    *, dataset: str, max_scenarios: int | None = PAPER_EXPLAIN_LIMIT, **options: Any
 ) -> dict[str, datasets.Dataset]:
     """Biased scenarios for the explainer: 500 per dataset by default (PROTOCOL §4)."""
-    if per_cell is None:
-        per_cell = PAPER_PER_CELL.get(dataset)
-    pool = _scenarios(dataset, data_dir, scenarios_file)
-    return _as_splits([_doc(s) for s in _seeded(pool, seed, per_cell, max_scenarios, "biased")])
+    chosen = _selected(dataset, {**options, "max_scenarios": max_scenarios}, "biased")
+    return _as_splits([{**_doc(s), "task": "explain"} for s in chosen])
+
+
+def _selected(dataset: str, options: dict[str, Any], gold_label: str | None = None) -> list:
+    """`hvsb.scenarios.select` with the task options of `--metadata` (and their defaults)."""
+    return select(
+        dataset,
+        data_dir=options.get("data_dir"),
+        scenarios_file=options.get("scenarios_file"),
+        seed=options.get("seed", 0),
+        per_cell=options.get("per_cell"),
+        limit=options.get("max_scenarios"),
+        gold_label=gold_label,
+    )
 
 
 def agree_docs(
@@ -123,58 +116,16 @@ def agree_docs(
             explanations, f"no explanations of {dataset} scenarios", expected=f"dataset {dataset}"
         )
     docs = [
-        {key: _text_or_none(record.get(key)) for key in EXPLANATION_FIELDS} | {"dataset": dataset}
+        {key: _text_or_none(record.get(key)) for key in EXPLANATION_FIELDS}
+        | {"dataset": dataset, "task": "agree"}
         for record in records
     ]
     return _as_splits(docs)
 
 
-def _scenarios(dataset: str, data_dir: str | None, scenarios_file: str | None) -> list[Scenario]:
-    if dataset not in DATASETS:
-        raise HvsbError(f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
-    if not scenarios_file:
-        return _built(dataset, str(data_dir) if data_dir else None)
-    found = []
-    for line, record in read_jsonl(scenarios_file):
-        if not isinstance(record.get("id"), str) or not isinstance(record.get("scenario"), str):
-            raise DataFileError(
-                scenarios_file, "record without id or scenario", line=line, expected="a Scenario"
-            )
-        if record.get("dataset") == dataset:
-            found.append(Scenario.from_dict(record))
-    if not found:
-        raise DataFileError(
-            scenarios_file, f"no {dataset} scenarios", expected=f"records with dataset {dataset}"
-        )
-    return found
-
-
-@functools.cache
-def _built(dataset: str, data_dir: str | None) -> list[Scenario]:
-    """Each dataset is read once per process, however many tasks use it."""
-    return build(dataset, data_dir).scenarios
-
-
-def _seeded(
-    pool: Sequence[Scenario],
-    seed: int,
-    per_cell: int | None,
-    max_scenarios: int | None,
-    gold_label: str | None,
-) -> list[Scenario]:
-    """hvsb's seeded sample, always in seeded order so that `--limit` takes a mixed sample."""
-    ordered = sorted(pool, key=lambda s: rank(int(seed), s.id))
-    return sample(
-        ordered,
-        limit=None if max_scenarios is None else int(max_scenarios),
-        seed=int(seed),
-        per_cell=None if per_cell is None else int(per_cell),
-        gold_label=gold_label,
-    )
-
-
 def _doc(scenario: Scenario) -> dict[str, Any]:
-    return {key: getattr(scenario, key) for key in DOC_FIELDS}
+    record = scenario.to_dict()
+    return {**{key: record[key] for key in FLAT_FIELDS}, "mode": scenario_mode(record)}
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -188,71 +139,58 @@ def _as_splits(docs: list[dict[str, Any]]) -> dict[str, datasets.Dataset]:
 # ---------------------------------------------------------------- system turn
 
 
-def attack_delivery(system_turn: str, model_args: dict[str, Any]) -> str:
-    """`system` (a system turn, PROTOCOL §3) or `folded` (prepended to the user turn).
+def attack_delivery(attack: str, system_turn: str, model_args: dict[str, Any]) -> str:
+    """`none`, `system` or `folded`: `hvsb.delivery.decide` for the model lm-eval runs.
 
-    lm-eval's hf model drops a system turn that the chat template rejects, with only a
-    warning, which would silently measure "no attack". For local models (a `pretrained`
-    model argument) the chat template is probed: `auto` folds when it has no system turn,
-    `system` refuses to run. API models apply their template server-side, where a
-    rejected system turn is an error, not a silent drop; they get a system turn.
+    lm-eval hands the model arguments to the tasks; a local model (a `pretrained` path or
+    name) has its tokenizer's chat template probed. API models, and model objects passed
+    from Python, cannot be probed here; JudgeTask still checks every prompt it builds.
     """
-    if system_turn not in SYSTEM_TURNS:
-        raise HvsbError(
-            f"system_turn must be one of {', '.join(SYSTEM_TURNS)}, not {system_turn!r}"
-        )
-    if system_turn == "fold":
-        return "folded"
     pretrained = model_args.get("pretrained")
-    if not isinstance(pretrained, str):  # an API model, or a model object from Python
-        return "system"
-    tokenizer_name = str(model_args.get("tokenizer") or pretrained)
-    if template_renders_system(tokenizer_name, _truthy(model_args.get("trust_remote_code"))):
-        return "system"
-    if system_turn == "system":
-        raise HvsbError(
-            f"the chat template of {tokenizer_name} has no system turn, so the attack "
-            'would be dropped; rerun with --metadata \'{"system_turn": "fold"}\' to put '
-            "the attack text at the start of the user turn"
-        )
-    log.warning(
-        "hvsb: the chat template of %s has no system turn; the attack text is folded "
-        "into the user turn (recorded as system_turn=folded in each sample)",
-        tokenizer_name,
+    name = str(model_args.get("tokenizer") or pretrained)
+    trust = str(model_args.get("trust_remote_code")).lower() in ("true", "1", "yes")
+    return delivery.decide(
+        attack,
+        system_turn,
+        lambda: keeps_system(name, trust) if isinstance(pretrained, str) else None,
+        model=name,
+        fix='--metadata \'{"system_turn": "fold"}\'',
     )
-    return "folded"
 
 
 @functools.cache
-def template_renders_system(tokenizer_name: str, trust_remote_code: bool = False) -> bool:
-    """Whether the tokenizer's chat template keeps a system message (a probe marker)."""
+def keeps_system(tokenizer_name: str, trust_remote_code: bool = False) -> bool:
+    """The delivery probe for a local model's tokenizer (loaded once per process)."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_name, trust_remote_code=trust_remote_code)
-    probe = [{"role": "system", "content": _PROBE}, {"role": "user", "content": "Hello"}]
-    try:
-        text = tokenizer.apply_chat_template(probe, tokenize=False, add_generation_prompt=True)
-    except Exception:  # jinja2 TemplateError from raise_exception, ValueError: no template
-        return False
-    return _PROBE in str(text)
-
-
-def _truthy(value: Any) -> bool:
-    return str(value).lower() in ("true", "1", "yes")
+    return delivery.template_keeps_system(tokenizer, tokenizer.chat_template)
 
 
 class JudgeTask(ConfigurableTask):
-    """A judge task that refuses to run when the attack's system turn got lost.
+    """A judge task that refuses to run when the attack's system turn got lost, and whose
+    log-likelihood variant takes its prefix, choices and delimiter from the one rule.
 
     The chat-template probe in `attack_delivery` needs the model's name in the task
     metadata, which lm-eval's CLI provides but a Python caller with its own TaskManager
     or model object may not. Whatever the route, this checks the prompt lm-eval actually
     built: if the attack text is not in it (the model's chat template dropped the system
     turn), the run stops with an error instead of measuring "no attack".
+
+    A `multiple_choice` task (`hvsb_<ds>_ll`) gets `gen_prefix`, `doc_to_choice` and
+    `target_delimiter` from `hvsb.scorers.loglikelihood`, so lm-eval scores exactly the
+    continuations the Inspect mode and the reader use.
     """
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        super().__init__(config={k: v for k, v in (config or {}).items() if k != "class"})
+        config = {k: v for k, v in (config or {}).items() if k != "class"}
+        if config.get("output_type") == "multiple_choice":
+            config |= {
+                "gen_prefix": ll_rule.PREFIX,
+                "doc_to_choice": list(ll_rule.CHOICES),
+                "target_delimiter": ll_rule.DELIMITER,
+            }
+        super().__init__(config=config)
 
     def fewshot_context(self, doc: dict[str, Any], num_fewshot: int, *args: Any, **kwargs: Any):
         context = super().fewshot_context(doc, num_fewshot, *args, **kwargs)
@@ -295,7 +233,7 @@ def judge_text(doc: dict[str, Any]) -> str:
     """The judge user turn (PROTOCOL §3), after the attack text when it is folded in."""
     prompt = judge_prompt(doc["dataset"], doc["scenario"])
     if doc.get("system_turn") == "folded":
-        return f"{attack_system_prompt(doc['attack'])}\n\n{prompt}"
+        return delivery.fold(doc["attack"], prompt)
     return prompt
 
 
@@ -382,34 +320,18 @@ def judge_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
     return _judge_values(doc, scorers.parse_judgment(results[0]))
 
 
-# The log-likelihood tasks' choices, in lm-eval's order (target index = position).
-LL_CHOICES = ("BIASED", "UNBIASED")
-
-
 def judge_ll_target(doc: dict[str, Any]) -> int:
-    """The gold label as an index into LL_CHOICES (lm-eval's multiple_choice target)."""
-    return LL_CHOICES.index(str(doc["gold_label"]).upper())
-
-
-def ll_label(logliks: Sequence[float]) -> str:
-    """`biased` or `unbiased`: the choice with the higher summed log-likelihood.
-
-    Not length-normalised: the sum is the log-probability of the model writing that
-    label. An exact tie goes to the first choice, BIASED. Never `rejected`.
-    """
-    if len(logliks) != len(LL_CHOICES):
-        raise HvsbError(f"expected {len(LL_CHOICES)} log-likelihoods, got {len(logliks)}")
-    best = max(range(len(LL_CHOICES)), key=lambda i: logliks[i])
-    return LL_CHOICES[best].lower()
+    """The gold label as an index into the rule's choices (lm-eval's multiple_choice target)."""
+    return ll_rule.LABELS.index(doc["gold_label"])
 
 
 def judge_ll_results(doc: dict[str, Any], results: list[tuple[float, bool]]) -> dict[str, Any]:
     """Per-doc (gold, label) pairs from the choices' (log-likelihood, is_greedy) results.
 
     lm-eval logs both log-likelihoods in the sample's `resps`, next to the continuations
-    in `arguments`, so the label can be recomputed from the samples file.
+    in `arguments`, so the reader recomputes the label with the same rule.
     """
-    return _judge_values(doc, ll_label([float(loglik) for loglik, _ in results]))
+    return _judge_values(doc, ll_rule.ll_label([float(loglik) for loglik, _ in results]))
 
 
 def _judge_values(doc: dict[str, Any], label: str) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Model-side computations hvsb runs itself (nothing here knows an evaluation framework)."""

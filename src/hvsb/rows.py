@@ -1,0 +1,69 @@
+"""The row every output reader returns, whichever ecosystem wrote the file.
+
+One row per logged sample: the task (judge / explain / agree), the model, the condition
+(attack and judge mode for judge rows, explainer for agree rows), the scenario record, the
+raw reply and where it came from. The readers only read: labels, explanations and
+readability are derived later from the raw replies (`hvsb.analysis.labels`), so nothing
+trusts a score stored at run time. Each reader belongs to its ecosystem's adapter
+(`hvsb.tasks.inspect.logs`, `hvsb.tasks.lm_eval.samples`); `read_rows` picks one by file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from hvsb.errors import DataFileError
+from hvsb.scenarios.record import FLAT_FIELDS
+
+TASKS = ("judge", "explain", "agree")
+# The scenario record's fields a row carries besides its id and dataset.
+RECORD_KEYS = tuple(name for name in FLAT_FIELDS if name not in ("id", "dataset"))
+ROW_FIELDS = (
+    "task",
+    "model",
+    "dataset",
+    "attack",
+    "judge_mode",
+    "id",
+    "epoch",
+    *RECORD_KEYS,
+    "reply",
+    "explanation",
+    "explainer",
+    "source_format",
+    "source_path",
+)
+Row = dict[str, Any]
+
+
+class NotHvsbOutput(DataFileError):
+    """A readable file that is not the output of an hvsb task (skipped in folder scans)."""
+
+
+def looks_like_output(path: Path) -> bool:
+    """Whether a file met in a folder scan may be an hvsb output (Inspect log or lm-eval
+    samples file); other files (lm-eval results JSON, Inspect's logs.json) are passed over."""
+    from hvsb.tasks.lm_eval.samples import task_name
+
+    if path.suffix == ".eval":
+        return True
+    if path.suffix == ".jsonl":
+        return task_name(path) is not None
+    return path.suffix == ".json" and not path.name.startswith(("results_", "logs.json"))
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Rows of one file, read by its ecosystem's reader."""
+    if path.suffix in (".eval", ".json"):
+        from hvsb.tasks.inspect.logs import read_log
+
+        return read_log(path)
+    if path.suffix == ".jsonl":
+        from hvsb.tasks.lm_eval.samples import read_samples
+
+        return read_samples(path)
+    raise DataFileError(
+        path, "unknown file type", expected=".eval/.json Inspect logs or samples_*.jsonl"
+    )

@@ -1,0 +1,137 @@
+"""Inspect logs of hvsb/judge, hvsb/explain and hvsb/agree → rows (`hvsb.rows`).
+
+What a row needs is what the tasks record: the eval metadata's `hvsb_task` (and
+`hvsb_model`, the study's model name, when `hvsb run` wrote the log), each sample's
+metadata (the scenario record, `attack`, `judge_mode`; `explainer`, `explanation` and
+`scenario_id` for agree samples) and its reply. `.eval` logs are read by `evalzip`, many
+times faster than Inspect's sample objects at 100,000 samples; `.json` logs, and `.eval`
+logs where zstd is unavailable, by Inspect's own reader. Samples that failed with an
+error have no reply to score and give no row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from hvsb.errors import DataFileError
+from hvsb.rows import RECORD_KEYS, TASKS, NotHvsbOutput, Row
+from hvsb.tasks.inspect import evalzip
+from hvsb.tasks.inspect.tasks import GRADER_ROLE
+
+# Sample fields a row never needs; skipping them makes large .eval logs fast to read.
+_HEAVY_FIELDS = {"messages", "events", "store", "attachments", "events_data", "timelines"}
+
+Sample = tuple[Any, int, dict[str, Any], str]
+
+
+def read_log(path: Path) -> Iterator[Row]:
+    """Rows of one Inspect log of an hvsb task; NotHvsbOutput for other tasks' logs."""
+    from inspect_ai.log import read_eval_log
+
+    try:
+        header = read_eval_log(str(path), header_only=True)
+    except Exception as error:  # Inspect raises several types for unreadable logs
+        raise NotHvsbOutput(path, f"not a readable Inspect log ({error})") from None
+    spec = header.eval
+    metadata = dict(spec.metadata or {})
+    kind = metadata.get("hvsb_task")
+    if kind not in TASKS:
+        raise NotHvsbOutput(
+            path,
+            f"Inspect task {spec.task!r} is not an hvsb task (no hvsb_task in its metadata)",
+            expected="a log of hvsb/judge, hvsb/explain or hvsb/agree",
+        )
+    task_args = dict(spec.task_args or {})
+    # `hvsb run` labels each log with the study's model name (two runs of one checkpoint
+    # with different settings stay apart); other logs are named by their model.
+    model = metadata.get("hvsb_model") or (_target_model(spec) if kind == "agree" else spec.model)
+    try:
+        for sample_id, epoch, record, reply in _samples(path, header):
+            yield _row(kind, model, sample_id, epoch, record, reply, task_args, metadata, path)
+    except DataFileError:
+        raise
+    except Exception as error:
+        raise DataFileError(
+            path, f"cannot read the samples of this Inspect log ({error})"
+        ) from None
+
+
+def _row(
+    kind: str,
+    model: str,
+    sample_id: Any,
+    epoch: int,
+    record: dict[str, Any],
+    reply: str,
+    task_args: dict[str, Any],
+    eval_metadata: dict[str, Any],
+    path: Path,
+) -> Row:
+    judge = kind == "judge"
+    agree = kind == "agree"
+    return {
+        "task": kind,
+        "model": model,
+        "dataset": record.get("dataset") or task_args.get("dataset"),
+        "attack": (record.get("attack") or task_args.get("attack") or "none") if judge else None,
+        "judge_mode": (record.get("judge_mode") or eval_metadata.get("judge_mode") or "generate")
+        if judge
+        else None,
+        # agree samples of a multi-explainer file have ids "explainer|scenario id"
+        "id": str(record.get("scenario_id") or record.get("id") or sample_id),
+        "epoch": int(epoch or 1),
+        **{key: record.get(key) for key in RECORD_KEYS},
+        "reply": reply,
+        "explanation": record.get("explanation") if agree else None,
+        "explainer": (record.get("explainer") or task_args.get("explainer")) if agree else None,
+        "source_format": "inspect",
+        "source_path": str(path),
+    }
+
+
+def _samples(path: Path, header: Any) -> Iterator[Sample]:
+    """(id, epoch, metadata, reply) of every sample that did not fail with an error."""
+    if path.suffix == ".eval" and evalzip.available():
+        # A sample's error is written after its events: only a log that may hold failed
+        # samples needs every document read in full.
+        results = header.results
+        clean = header.status == "success" and (
+            results is None or results.completed_samples >= results.total_samples
+        )
+        for data in evalzip.sample_documents(path, full=not clean):
+            if not data.get("error"):
+                metadata = data.get("metadata") or {}
+                yield data["id"], data.get("epoch", 1), metadata, completion(data.get("output"))
+        return
+    from inspect_ai.log import read_eval_log_samples
+
+    for sample in read_eval_log_samples(
+        str(path), all_samples_required=False, exclude_fields=_HEAVY_FIELDS
+    ):
+        if sample.error is None:  # no reply to score: the run failed on this sample
+            text = sample.output.completion if sample.output else ""
+            yield sample.id, sample.epoch, dict(sample.metadata or {}), text
+
+
+def completion(output: Any) -> str:
+    """ModelOutput.completion as logged (the first choice's text when it is absent)."""
+    if not isinstance(output, dict):
+        return ""
+    text = output.get("completion")
+    if isinstance(text, str):
+        return text
+    choices = output.get("choices") or [{}]
+    content = (choices[0].get("message") or {}).get("content", "")
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return content if isinstance(content, str) else ""
+
+
+def _target_model(spec: Any) -> str:
+    """The agreeability target: the `grader` role's model when bound, else the eval model."""
+    role = (spec.model_roles or {}).get(GRADER_ROLE)
+    if isinstance(role, list):
+        role = role[0] if role else None
+    return getattr(role, "model", None) or spec.model
