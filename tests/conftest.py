@@ -1,30 +1,21 @@
-"""Shared fixtures: the shared data dir, the embedded model, and skips that say why."""
+"""Session fixtures every folder uses: the shared data dir, the embedded model, and one
+`transformers serve` of it. Helpers live in the `support` package, not here."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
+from support.data import OFFLINE, shared_data_dir
+from support.serve import transformers_serve
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """../shared/data (or HVSB_TEST_DATA_DIR); the tests that need it skip if it is absent."""
-    path = Path(os.environ.get("HVSB_TEST_DATA_DIR") or REPO.parent / "shared" / "data")
-    if not path.is_dir():
-        pytest.skip(f"shared data folder not found at {path}")
-    return path
-
-
-def need_file(data_dir: Path, relpath: str) -> Path:
-    """The data file, or a skip naming the missing file."""
-    path = data_dir / relpath
-    if not path.is_file():
-        pytest.skip(f"{relpath} is not in {data_dir}")
-    return path
+    return shared_data_dir()
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +24,12 @@ def model_path() -> Path:
     from hvsb import models
 
     return models.prepare()
+
+
+@pytest.fixture(scope="session")
+def served_model(tmp_path_factory, model_path: Path) -> Iterator[str]:
+    """`transformers serve` of the embedded model on 127.0.0.1 for the whole session (one
+    server for the lm-eval and Inspect API tests); yields its `/v1` base URL."""
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with transformers_serve(model_path, log, {**os.environ, **OFFLINE}) as base_url:
+        yield base_url

@@ -9,11 +9,11 @@ import sys
 
 import pandas as pd
 import pytest
+from support.data import OFFLINE
 
 from hvsb.scorers import parse_agreement, parse_judgment
 
 pytestmark = pytest.mark.model
-OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HVSB_NO_DOWNLOAD": "1"}
 
 
 def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from analysis_builders import agree_reply, scenario, write_inspect_log
+from support.analysis_builders import agree_reply, scenario, write_inspect_log
 
 from hvsb.cli import main
 from hvsb.finetune.report import EVAL_JSON, section

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from analysis_builders import (
+from support.analysis_builders import (
     agree_reply,
     reply_for,
     row,
@@ -18,7 +18,7 @@ from analysis_builders import (
     write_inspect_log,
     write_lm_eval,
 )
-from browser_check import view_page
+from support.browser import view_page
 
 from hvsb.analysis import build_table, write_report
 from hvsb.analysis.report import build_sections

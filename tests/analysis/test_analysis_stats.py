@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from analysis_builders import agree_reply, reply_for, row, table
 from scipy.stats import t as student_t
+from support.analysis_builders import agree_reply, reply_for, row, table
 
 from hvsb.analysis import agreeability, judgment
 from hvsb.analysis.consistency import consistency

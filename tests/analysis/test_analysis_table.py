@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from analysis_builders import (
+from support.analysis_builders import (
     agree_reply,
     reply_for,
     scenario,
@@ -16,9 +16,10 @@ from analysis_builders import (
     write_lm_eval,
 )
 
-from hvsb.analysis import COLUMNS, build_table, evalzip, export, model_label
+from hvsb.analysis import COLUMNS, build_table, export, model_label
 from hvsb.errors import DataFileError
 from hvsb.scorers import extract_explanation, parse_judgment, readability
+from hvsb.tasks.inspect import evalzip
 
 EXPLANATION = (
     "Explanation: The answer assumes the grandfather cannot use a phone because he is old, "
@@ -289,7 +290,7 @@ def test_export_csv_and_parquet_round_trip(inspect_template, tmp_path):
 
 
 def test_reply_parsing_is_hvsbs_parser():
-    from analysis_builders import row, table
+    from support.analysis_builders import row, table
 
     replies = ["Judgment: UNBIASED", "**BIASED**", "Biased? No.", "", "I refuse."]
     built = table([row("judge", "m", f"s{i}", text) for i, text in enumerate(replies)])

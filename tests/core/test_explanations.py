@@ -30,9 +30,15 @@ def test_plain_jsonl_keeps_fields_and_names_explainer_after_file(tmp_path: Path)
 def test_lm_eval_samples_take_text_after_last_explanation_label(tmp_path: Path) -> None:
     folder = tmp_path / "my__model"
     folder.mkdir()
-    doc = {"id": "ss:x:pro", "dataset": "ss", "scenario": "Girls are bad at math."}
+    # what hvsb_explain_ss records in each doc: the scenario record and the task
+    doc = {
+        "id": "ss:x:pro",
+        "dataset": "ss",
+        "scenario": "Girls are bad at math.",
+        "task": "explain",
+    }
     path = _write(
-        folder / "samples_hvsb_explain_ss_2026.jsonl",
+        folder / "samples_hvsb_explain_ss_2026-11-29T10-00-00.000001.jsonl",
         [{"doc_id": 0, "doc": doc, "resps": [["Sure. Explanation: It stereotypes girls."]]}],
     )
     [row] = load_explanations(path)

@@ -12,9 +12,10 @@ import os
 from pathlib import Path
 
 import pytest
+from support.data import OFFLINE
 
-for _name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HVSB_NO_DOWNLOAD"):
-    os.environ.setdefault(_name, "1")
+for _name, _value in OFFLINE.items():
+    os.environ.setdefault(_name, _value)
 
 TEACHER_SCENARIOS = 14
 TEACHER_TOKENS = 32

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from hvsb_finetune_helpers import run_cli
+from support.cli import run_cli
 
 from hvsb.cli import main
 from hvsb.explanations import load_explanations
@@ -44,7 +44,7 @@ def run(tmp_path_factory, teacher_log: Path, model_path: Path) -> dict:
     out = tmp_path_factory.mktemp("causal") / "run"
     argv = ["finetune", "train", "--base", str(model_path), "--data", str(teacher_log)]
     argv += ["--out", str(out), *TRAIN_ARGS]
-    code, stderr = run_cli(argv)
+    code, _, stderr = run_cli(argv)
     assert code == 0, stderr[-3000:]
     card = json.loads((out / "merged" / CARD_JSON).read_text())
     return {"out": out, "argv": argv, "stderr": stderr, "card": card}
@@ -137,7 +137,7 @@ def test_merged_model_runs_the_inspect_explain_task(run, data_dir, tmp_path):
 def test_merged_model_runs_the_lm_eval_explain_task(run, data_dir, tmp_path):
     merged = run["out"] / "merged"
     # trained in the chat format (the tokenizer has a template), so lm-eval applies it too
-    code, stderr = run_cli(
+    code, _, stderr = run_cli(
         ["lm-eval", "--model", "hf", "--model_args", f"pretrained={merged}",
          "--tasks", "hvsb_explain_bbq", "--apply_chat_template", "--limit", "2",
          "--gen_kwargs", "max_gen_toks=16,do_sample=False",
@@ -207,7 +207,7 @@ def test_report_on_the_evaluation_has_its_section(evaluation, model_path, tmp_pa
     from hvsb.finetune.evaluate import EVAL_JSON
 
     report = tmp_path / "report"
-    code, stderr = run_cli(["report", str(evaluation["out"]), "--out", str(report)])
+    code, _, stderr = run_cli(["report", str(evaluation["out"]), "--out", str(report)])
     assert code == 0, stderr[-3000:]
     summary = json.loads((evaluation["out"] / EVAL_JSON).read_text())
     text = (report / "report.md").read_text()
@@ -237,7 +237,7 @@ def test_rerun_after_training_keeps_the_finished_run(run):
     out = run["out"]
     for folder in ("merged", "adapter"):  # as if the run died before merging
         shutil.rmtree(out / folder)
-    code, stderr = run_cli(run["argv"])
+    code, _, stderr = run_cli(run["argv"])
     assert code == 0, stderr[-3000:]
     assert "training already finished at step 4" in stderr
     card = json.loads((out / "merged" / CARD_JSON).read_text())
@@ -248,7 +248,7 @@ def test_rerun_after_training_keeps_the_finished_run(run):
 def test_rerun_resumes_an_interrupted_run_from_its_last_checkpoint(run):
     out = run["out"]
     shutil.rmtree(out / "checkpoints" / "checkpoint-4")  # as if it died between 2 and 4
-    code, stderr = run_cli(run["argv"])
+    code, _, stderr = run_cli(run["argv"])
     assert code == 0, stderr[-3000:]
     assert f"resuming from {out / 'checkpoints' / 'checkpoint-2'}" in stderr
     card = json.loads((out / "merged" / CARD_JSON).read_text())
@@ -261,6 +261,6 @@ def test_rerun_resumes_an_interrupted_run_from_its_last_checkpoint(run):
 
 def test_other_settings_in_the_same_folder_are_refused(run):
     argv = [a if a != "3e-3" else "1e-3" for a in run["argv"]]
-    code, stderr = run_cli(argv)
+    code, _, stderr = run_cli(argv)
     assert code == 2
     assert "holds checkpoints of a different run" in stderr and "--no-resume" in stderr

@@ -12,7 +12,7 @@ import json
 
 import pytest
 import torch
-from hvsb_finetune_helpers import run_cli
+from support.cli import run_cli
 
 from hvsb.explanations import load_explanations
 from hvsb.finetune.card import CARD_JSON
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.model
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, teacher_log, tiny_t5) -> dict:
     out = tmp_path_factory.mktemp("seq2seq") / "run"
-    code, stderr = run_cli(
+    code, _, stderr = run_cli(
         ["finetune", "train", "--base", str(tiny_t5), "--data", str(teacher_log),
          "--out", str(out), "--eval-fraction", "0.2", "--batch-size", "2", "--lora-r", "8",
          "--lr", "1e-2", "--warmup-steps", "0", "--max-steps", "6", "--eval-steps", "3"]
@@ -56,7 +56,7 @@ def test_merged_seq2seq_model_generates(run):
 
 
 def test_merged_seq2seq_model_runs_the_lm_eval_explain_task(run, data_dir, tmp_path):
-    code, stderr = run_cli(
+    code, _, stderr = run_cli(
         ["lm-eval", "--model", "hf", "--model_args", f"pretrained={run['out'] / 'merged'}",
          "--tasks", "hvsb_explain_bbq", "--limit", "2",
          "--gen_kwargs", "max_gen_toks=8,do_sample=False",
@@ -69,7 +69,7 @@ def test_merged_seq2seq_model_runs_the_lm_eval_explain_task(run, data_dir, tmp_p
 
 
 def test_evaluate_refuses_seq2seq_with_a_pointer_to_lm_eval(run, tmp_path):
-    code, stderr = run_cli(
+    code, _, stderr = run_cli(
         ["finetune", "evaluate", "--run", str(run["out"]), "--out", str(tmp_path)]
     )
     assert code == 2

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import run_cli
 
-from hvsb.cli import main
 from hvsb.scenarios import DATASETS, BuildResult, build
-
-
-def need_file(data_dir: Path, relpath: str) -> Path:
-    """The data file, or a skip naming it. Same as tests/conftest.py's: with this folder's
-    conftest loaded, `from conftest import need_file` (test_emulate.py) finds this one."""
-    path = data_dir / relpath
-    if not path.is_file():
-        pytest.skip(f"{relpath} is not in {data_dir}")
-    return path
 
 
 def _offline(patch: pytest.MonkeyPatch, cache: Path) -> None:
@@ -50,14 +39,6 @@ def session_offline(tmp_path_factory: pytest.TempPathFactory):
 def built(data_dir: Path, session_offline) -> dict[str, BuildResult]:
     """Every dataset built once from the shared data (BBQ alone takes ~2 s)."""
     return {dataset: build(dataset, data_dir) for dataset in DATASETS}
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    """hvsb.cli.main in-process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

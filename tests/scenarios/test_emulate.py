@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import need_file
 from inspect_ai.model import Model, ModelOutput, ModelUsage, get_model
+from support.data import need_file
 
 from hvsb.cli import main
 from hvsb.errors import DataFileError, HvsbError

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from browser_check import view_page
+from support.browser import view_page
 
 from hvsb.study.spec import DEFAULT_STUDY
 

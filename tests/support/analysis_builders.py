@@ -75,6 +75,7 @@ def row(task: str, model: str, sid: str, reply: str, **fields: Any) -> dict[str,
         "model": model,
         "dataset": record["dataset"],
         "attack": fields.pop("attack", "none") if task == "judge" else None,
+        "judge_mode": fields.pop("judge_mode", "generate") if task == "judge" else None,
         "id": sid,
         "epoch": fields.pop("epoch", 1),
         **{k: record[k] for k in ("gold_label", "category", "polarity", "answer_type", "scenario")},
@@ -154,11 +155,25 @@ def write_lm_eval(
     filters: tuple[str, ...] = ("none",),
     date: str = DATE,
 ) -> Path:
-    """samples_<task>_<date>.jsonl (one line per doc and filter) and its results JSON."""
+    """samples_<task>_<date>.jsonl (one line per doc and filter) and its results JSON.
+
+    Each doc gets what the hvsb task of that name records about the run (`task`,
+    `attack`, `judge_mode`) unless the test's doc sets it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"samples_{task}_{date}.jsonl"
+    words = task.split("_")
+    kind = next((word for word in ("agree", "explain") if word in words), "judge")
+    recorded = {"task": kind}
+    if kind == "judge":
+        attack = next((word for word in ("untargeted", "targeted") if word in words), "none")
+        recorded |= {
+            "attack": attack,
+            "judge_mode": "loglikelihood" if "ll" in words else "generate",
+        }
     with path.open("w", encoding="utf-8") as handle:
-        for number, (doc, reply) in enumerate(records):
+        for number, (task_doc, reply) in enumerate(records):
+            doc = {**recorded, **task_doc}
             for name in filters:
                 sample = {
                     "doc_id": number,

@@ -1,11 +1,19 @@
-"""Open a local page in headless Debian Chromium (driven by Playwright) and report what a
-reader would see: console errors, failed requests, images and section headings."""
+"""The one headless-Chromium driver of the tests: Debian's Chromium, driven by Playwright.
+
+`view_page` loads a local page and reports what a reader would see (console errors,
+failed requests, images, section headings); `page_text` waits until a single-page app
+(e.g. `inspect view`, which loads logs after the page load) shows every expected string.
+"""
 
 from __future__ import annotations
 
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,8 +45,9 @@ def chromium() -> str:
     pytest.skip("no Chromium on PATH (Debian: apt-get install chromium)")
 
 
-def view_page(page_path: Path, screenshot: Path | None = None) -> PageView:
-    """Load `page_path` and collect errors, images and h2 headings."""
+@contextmanager
+def _page() -> Iterator[tuple[Any, list[str]]]:
+    """A fresh page and the list its console errors, page errors and failed requests fill."""
     playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     errors: list[str] = []
     with playwright.sync_playwright() as driver:
@@ -51,16 +60,36 @@ def view_page(page_path: Path, screenshot: Path | None = None) -> PageView:
             )
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
-            page.goto(page_path.as_uri(), wait_until="load")
-            images = page.evaluate(
-                "Array.from(document.images)"
-                ".map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt])"
-            )
-            headings = page.evaluate(
-                "Array.from(document.querySelectorAll('h2')).map(h => h.textContent)"
-            )
-            if screenshot is not None:
-                page.screenshot(path=str(screenshot), full_page=False)
+            yield page, errors
         finally:
             browser.close()
+
+
+def view_page(page_path: Path, screenshot: Path | None = None) -> PageView:
+    """Load `page_path` and collect errors, images and h2 headings."""
+    with _page() as (page, errors):
+        page.goto(page_path.as_uri(), wait_until="load")
+        images = page.evaluate(
+            "Array.from(document.images)"
+            ".map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt])"
+        )
+        headings = page.evaluate(
+            "Array.from(document.querySelectorAll('h2')).map(h => h.textContent)"
+        )
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot), full_page=False)
     return PageView(errors, images, headings)
+
+
+def page_text(url: str, expected: list[str], timeout: float = 90) -> str:
+    """The page's visible text once every expected string shows (or at the timeout)."""
+    with _page() as (page, _errors):
+        page.goto(url, wait_until="load")
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = page.evaluate("document.body ? document.body.innerText : ''")
+            if all(word in text for word in expected):
+                break
+            time.sleep(0.5)
+        return text

@@ -11,30 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from inspect_ai import eval as inspect_eval
-from inspect_ai.log import EvalLog, read_eval_log
-
-OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HVSB_NO_DOWNLOAD": "1"}
-# The embedded model is stored in bf16, which is several times slower than fp32 on CPU.
-CPU_ARGS = {"dtype": "float32"}
+from inspect_ai.log import EvalLog
+from support.data import OFFLINE
+from support.inspect_runs import CPU_ARGS, hf_model, read, run
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _offline_env() -> None:
     """The runs never reach a hub (the model and data are local)."""
     os.environ.update(OFFLINE)
-
-
-def hf_model(model_path: Path) -> str:
-    return f"hf/{model_path}"
-
-
-def run(tasks, **options) -> list[EvalLog]:
-    """inspect_ai.eval with no display; every log must have succeeded."""
-    logs = inspect_eval(tasks, display="none", **options)
-    for log in logs:
-        assert log.status == "success", log.error
-    return logs
 
 
 @pytest.fixture(scope="session")
@@ -90,8 +75,3 @@ def study_logs(tmp_path_factory, data_dir: Path, model_path: Path) -> dict[str, 
         **model,
     )
     return {"attack": read(attack), "explain": read(explain), "agree": read(agree)}
-
-
-def read(log: EvalLog) -> EvalLog:
-    """The log as written to disk (what users and `inspect view` see)."""
-    return read_eval_log(log.location)

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CPU_ARGS, hf_model, run
-from hvsb_inspect_expect import AGREE_RATES, check_rates, check_readability
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import get_model
+from support.inspect_expect import AGREE_RATES, check_rates, check_readability
+from support.inspect_runs import CPU_ARGS, hf_model, run
 
 from hvsb.explanations import load_explanations
 from hvsb.prompts import agree_prompt, explain_prompt

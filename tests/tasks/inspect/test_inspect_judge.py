@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CPU_ARGS, hf_model, run
-from hvsb_inspect_expect import JUDGE_RATES, check_rates
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser
+from support.inspect_expect import JUDGE_RATES, check_rates
+from support.inspect_runs import CPU_ARGS, hf_model, run
 
 from hvsb.prompts import TARGETED_ATTACK, UNTARGETED_ATTACK, judge_prompt
 from hvsb.scorers import parse_judgment

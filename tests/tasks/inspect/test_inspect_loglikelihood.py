@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import CPU_ARGS, hf_model, read, run
-from hvsb_inspect_expect import JUDGE_RATES, check_rates
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, EvalSample
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem
+from support.inspect_expect import JUDGE_RATES, check_rates
+from support.inspect_runs import CPU_ARGS, hf_model, read, run
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from hvsb.errors import HvsbError

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import math
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from hvsb_headless_chromium import chromium, page_text
 from inspect_ai.analysis import samples_df
 from inspect_ai.log import read_eval_log
+from support.browser import chromium, page_text
+from support.serve import free_port, stop, wait_until_ready
 
 pytestmark = pytest.mark.model
 
@@ -30,25 +28,6 @@ def test_samples_df_has_our_metadata_columns(judge_cli_log: Path, study_logs) ->
     assert "score_judgment" in frame.columns
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(url: str, server: subprocess.Popen, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"inspect view exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"inspect view did not answer at {url} within {seconds} s")
-
-
 def _shown_value(text: str, metric: str) -> str:
     """The value under `metric` in the viewer's scorer table (tab-separated rows)."""
     lines = text.splitlines()
@@ -60,23 +39,21 @@ def _shown_value(text: str, metric: str) -> str:
 
 
 def test_inspect_view_shows_our_task_and_metric(judge_cli_log: Path, tmp_path: Path) -> None:
-    if chromium() is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
+    chromium()  # or a skip saying how to install it
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
     shutil.copy(judge_cli_log, log_dir)
     expected = read_eval_log(str(judge_cli_log)).results.scores[0].metrics["misalignment_rate"]
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "inspect_ai", "view", "--log-dir", str(log_dir)]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/"
-        _wait_for(url, server, 60)
+        wait_until_ready(url, server, 60, "inspect view")
         text = page_text(url, ["hvsb/judge", "hvsb/misalignment_rate"])
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
     assert "hvsb/judge" in text
     shown = _shown_value(text, "hvsb/misalignment_rate")
     if math.isnan(expected.value):

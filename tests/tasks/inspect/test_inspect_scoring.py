@@ -11,10 +11,10 @@ import json
 import math
 from pathlib import Path
 
-from conftest import run
-from hvsb_inspect_expect import AGREE_RATES, JUDGE_RATES, check_rates, check_readability
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ModelOutput, ModelUsage
+from support.inspect_expect import AGREE_RATES, JUDGE_RATES, check_rates, check_readability
+from support.inspect_runs import run
 
 from hvsb.scorers import parse_agreement, parse_judgment
 from hvsb.tasks.inspect import agree, explain, judge

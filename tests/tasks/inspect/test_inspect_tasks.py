@@ -66,7 +66,10 @@ def test_bad_scenarios_file_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "scenarios.jsonl"
     good = {"id": "ss:1:pro", "dataset": "ss", "scenario": "S", "gold_label": "biased"}
     path.write_text(json.dumps(good) + "\n" + json.dumps({"id": "ss:2:pro"}) + "\n")
-    with pytest.raises(DataFileError, match=r"scenarios.jsonl, line 2: missing or empty"):
+    with pytest.raises(
+        DataFileError,
+        match=r"scenarios.jsonl, line 2: record .ss:2:pro.: field .dataset. is missing",
+    ):
         judge(dataset="ss", scenarios_file=str(path))
 
 

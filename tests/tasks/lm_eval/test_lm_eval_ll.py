@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hvsb_lm_eval_helpers import JUDGE_RATES, Run, hvsb, in_cell, read_run, run_command, same
+from support.lm_eval_runs import JUDGE_RATES, Run, hvsb, in_cell, read_run, run_command, same
 
+from hvsb.errors import HvsbError
 from hvsb.prompts import DATASETS, attack_system_prompt, judge_prompt
+from hvsb.scorers.loglikelihood import ll_label
 from hvsb.tasks.lm_eval import tasks_path, utils
 
 ATTACKS = ("untargeted", "targeted")
@@ -87,9 +89,9 @@ def test_ll_label_is_the_likelier_choice_and_never_rejected():
         "biased",
         "biased",
     )
-    assert utils.ll_label([-1.0, -1.0]) == "biased"  # an exact tie: the first choice
-    with pytest.raises(utils.HvsbError, match="expected 2 log-likelihoods"):
-        utils.ll_label([-1.0])
+    assert ll_label([-1.0, -1.0]) == "biased"  # an exact tie: the first choice
+    with pytest.raises(HvsbError, match="expected 2 log-likelihoods"):
+        ll_label([-1.0])
 
 
 # ---------------------------------------------------------------- a real run
@@ -242,10 +244,17 @@ def test_hvsb_report_reads_ll_samples(ll_run, env, tmp_path):
 
 def test_readers_take_the_label_from_the_logliks(tmp_path):
     """A hand-made LL sample: the reply is the likelier continuation; broken resps fail."""
-    from hvsb.analysis.readers import read_lm_eval_samples
     from hvsb.errors import DataFileError
+    from hvsb.tasks.lm_eval.samples import read_samples
 
-    doc = {"id": "ss:1:pro", "dataset": "ss", "gold_label": "biased", "attack": "none"}
+    doc = {
+        "id": "ss:1:pro",
+        "dataset": "ss",
+        "gold_label": "biased",
+        "task": "judge",
+        "attack": "none",
+        "judge_mode": "loglikelihood",
+    }
     sample = {
         "doc_id": 0,
         "doc": doc,
@@ -257,9 +266,9 @@ def test_readers_take_the_label_from_the_logliks(tmp_path):
     }
     path = tmp_path / "samples_hvsb_ss_ll_2026-01-01T00-00-00.jsonl"
     path.write_text(json.dumps(sample) + "\n", encoding="utf-8")
-    [row] = read_lm_eval_samples(path)
+    [row] = read_samples(path)
     assert (row["task"], row["reply"], row["attack"]) == ("judge", "Judgment: UNBIASED", "none")
     sample["resps"] = [[["-4.5", "False"]]]
     path.write_text(json.dumps(sample) + "\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="one log-likelihood per choice"):
-        list(read_lm_eval_samples(path))
+        list(read_samples(path))

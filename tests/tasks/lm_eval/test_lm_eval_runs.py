@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hvsb_lm_eval_helpers import (
+from support.lm_eval_runs import (
     expected_agree,
     expected_judge,
     expected_readability,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hvsb_lm_eval_helpers import expected_judge, same
+from support.lm_eval_runs import expected_judge, same
 
 from hvsb.errors import HvsbError
 from hvsb.prompts import attack_system_prompt
@@ -11,13 +11,15 @@ from hvsb.tasks.lm_eval import tasks_path, utils
 
 
 def test_probe_sees_the_embedded_models_system_turn(model_path):
-    assert utils.template_renders_system(str(model_path))
-    assert utils.attack_delivery("auto", {"pretrained": str(model_path)}) == "system"
+    assert utils.keeps_system(str(model_path))
+    assert utils.attack_delivery("targeted", "auto", {"pretrained": str(model_path)}) == "system"
 
 
 def test_probe_sees_a_template_without_system_turn(no_system_model):
-    assert not utils.template_renders_system(str(no_system_model))
-    assert utils.attack_delivery("auto", {"pretrained": str(no_system_model)}) == "folded"
+    assert not utils.keeps_system(str(no_system_model))
+    pretrained = {"pretrained": str(no_system_model)}
+    assert utils.attack_delivery("targeted", "auto", pretrained) == "folded"
+    assert utils.attack_delivery("none", "auto", pretrained) == "none"
 
 
 def test_forcing_a_system_turn_the_template_rejects_fails_clearly(no_system_model, data_dir):
@@ -34,10 +36,11 @@ def test_forcing_a_system_turn_the_template_rejects_fails_clearly(no_system_mode
 
 def test_api_models_and_explicit_fold():
     # No local tokenizer to probe: the server applies its template and errors loudly.
-    assert utils.attack_delivery("auto", {"model": "gpt-x", "base_url": "http://x"}) == "system"
-    assert utils.attack_delivery("fold", {}) == "folded"
+    api = {"model": "gpt-x", "base_url": "http://x"}
+    assert utils.attack_delivery("untargeted", "auto", api) == "system"
+    assert utils.attack_delivery("untargeted", "fold", {}) == "folded"
     with pytest.raises(HvsbError, match="system_turn must be one of"):
-        utils.attack_delivery("drop", {})
+        utils.attack_delivery("untargeted", "drop", {})
 
 
 def _evaluate(model_folder, data_dir, **metadata):

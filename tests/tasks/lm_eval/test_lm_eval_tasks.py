@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hvsb_lm_eval_helpers import lm_eval, run_command
+from support.lm_eval_runs import lm_eval, run_command
 
 from hvsb import scorers
 from hvsb.cli import main
@@ -25,6 +25,7 @@ from hvsb.prompts import (
     judge_prompt,
 )
 from hvsb.scenarios import build
+from hvsb.scenarios.record import FLAT_FIELDS
 from hvsb.tasks.lm_eval import tasks_path, utils
 
 ATTACKS = ("untargeted", "targeted")
@@ -123,7 +124,7 @@ def test_judge_and_attack_tasks(loaded, name):
     docs = list(task.eval_docs)
     assert 0 < len(docs) <= 30
     doc = docs[0]
-    assert set(utils.DOC_FIELDS) <= set(doc) and doc["dataset"] == dataset
+    assert set(FLAT_FIELDS) <= set(doc) and doc["dataset"] == dataset
     assert doc["id"].startswith(f"{dataset}:")
     messages = _messages(task, doc)
     user = {"role": "user", "content": judge_prompt(dataset, doc["scenario"])}
@@ -252,7 +253,7 @@ def test_scenarios_file_replaces_the_raw_data(tmp_path):
     with pytest.raises(DataFileError, match="no bbq scenarios"):
         utils.judge_docs(dataset="bbq", scenarios_file=str(path))
     path.write_text('{"id": "ss:a:pro", "dataset": "ss"}\n', encoding="utf-8")
-    with pytest.raises(DataFileError, match=r"line 1: record without id or scenario"):
+    with pytest.raises(DataFileError, match=r"line 1: record 'ss:a:pro': field 'scenario'"):
         utils.judge_docs(dataset="ss", scenarios_file=str(path))
 
 
