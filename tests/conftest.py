@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Session fixtures on the shared data (built scenarios, raw BBQ), shared by test folders.
+pytest_plugins = ["hvsb_scenario_fixtures"]
 
 
 @pytest.fixture(scope="session")

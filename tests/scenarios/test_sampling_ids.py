@@ -61,4 +61,5 @@ def test_load_scenarios_and_cli_build_agree(data_dir, offline, tmp_path, cli):
         "polarity",
         "answer_type",
         "source",
+        "target_type",
     }

@@ -13,7 +13,7 @@ from hvsb.jsonl import write_jsonl
 from hvsb.scenarios import DATASETS, build, sample
 from hvsb.scenarios.sampling import PAPER_PER_CELL
 
-STAT_KEYS = ("dataset", "category", "polarity", "answer_type", "gold_label")
+STAT_KEYS = ("dataset", "category", "polarity", "answer_type", "target_type", "gold_label")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -179,6 +179,7 @@ def _positive(text: str) -> int:
 def _stats(args: argparse.Namespace, _extra: list[str]) -> int:
     counts: Counter[tuple] = Counter()
     unmatched: list[dict[str, str]] = []
+    corrections: list[dict[str, str]] = []
     skipped: list[str] = []
     for dataset in args.dataset or DATASETS:
         try:
@@ -191,13 +192,20 @@ def _stats(args: argparse.Namespace, _extra: list[str]) -> int:
             continue
         skipped.extend(f"{dataset}: {note}" for note in result.notes)
         unmatched.extend({"dataset": dataset, **item} for item in result.unmatched)
+        corrections.extend({"dataset": dataset, **item} for item in result.corrections)
         counts.update(tuple(getattr(s, key) for key in STAT_KEYS) for s in result.scenarios)
     rows = [
         dict(zip(STAT_KEYS, key, strict=True), count=n)
         for key, n in sorted(counts.items(), key=str)
     ]
     if args.json:
-        print(json.dumps({"counts": rows, "unmatched": unmatched, "notes": skipped}, indent=1))
+        report = {
+            "counts": rows,
+            "unmatched": unmatched,
+            "corrections": corrections,
+            "notes": skipped,
+        }
+        print(json.dumps(report, indent=1))
         return 0 if rows else 1
     if not rows:
         print("no scenarios: every requested dataset is unavailable", file=sys.stderr)
@@ -214,6 +222,13 @@ def _stats(args: argparse.Namespace, _extra: list[str]) -> int:
             f"\n{len(unmatched)} example(s) left out (no stereotyped answer could be identified):"
         )
         for item in unmatched:
+            print(f"  {item['id']}: {item['reason']}")
+    if corrections:
+        print(
+            f"\n{len(corrections)} example(s) whose stereotype answer follows the group label, "
+            "not BBQ's target_loc:"
+        )
+        for item in corrections:
             print(f"  {item['id']}: {item['reason']}")
     for note in skipped:
         print(f"note: {note}")
