@@ -1,5 +1,6 @@
-"""Session fixtures every folder uses: the shared data dir, the embedded model, and one
-`transformers serve` of it. Helpers live in the `support` package, not here."""
+"""Session fixtures every folder uses: the shared data dir, the embedded model, one
+`transformers serve` of it, and the scenario fixtures of `support.scenario_fixtures`.
+Helpers live in the `support` package, not here."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 from support.data import OFFLINE, shared_data_dir
 from support.serve import transformers_serve
+
+# Session fixtures on the shared data (built scenarios, raw BBQ), shared by test folders.
+pytest_plugins = ["support.scenario_fixtures"]
 
 
 @pytest.fixture(scope="session")

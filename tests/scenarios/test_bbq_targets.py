@@ -1,15 +1,17 @@
-"""BBQ: three scenarios per ambiguous example, the stereotyped answer from target_loc,
-and the label-matching fallback that reports what it cannot resolve."""
+"""BBQ: three scenarios per ambiguous example; the stereotype answer as the paper defines
+it (the stereotyped group's member, whatever the polarity), from target_loc and polarity,
+the group label deciding on BBQ's slips; BBQ's own notion in target_type; the
+label-matching fallback that reports what it cannot resolve."""
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 
 from hvsb.scenarios import build
-from hvsb.scenarios.bbq import target_by_labels
+from hvsb.scenarios.bbq import stereotype_from_target, stereotyped_by_labels
 
 NA_REASON = "target_loc is NA in additional_metadata.csv"
 LABEL_REASON = "no single answer's group label matches stereotyped_groups"
@@ -37,62 +39,83 @@ def test_each_ambiguous_example_gives_three_scenarios(built, ambiguous_bbq, targ
         assert answers["stereotype"].gold_label == answers["nonstereotype"].gold_label == "biased"
 
 
+def _paper_rule(record: dict, target: int) -> tuple[int, int]:
+    """(stereotype answer by target_loc and polarity, unknown answer), by hand."""
+    unknown = next(i for i in range(3) if record["answer_info"][f"ans{i}"][1] == "unknown")
+    other = 3 - target - unknown
+    return (target if record["question_polarity"] == "neg" else other), unknown
+
+
 def test_answers_match_the_raw_record(built, ambiguous_bbq, target_locs):
-    """stereotype = target_loc, unknown = the answer labelled unknown, for every example."""
+    """stereotype = target_loc on neg, the other named answer on nonneg (the group label
+    instead on the listed corrections); target_type = BBQ's target_loc, for every example."""
+    corrected = {item["id"] for item in built["bbq"].corrections}
     for base, answers in _by_example(built["bbq"].scenarios).items():
         _, category, example_id = base.split(":")
         record = ambiguous_bbq[category, int(example_id)]
-        unknown = [i for i in range(3) if record["answer_info"][f"ans{i}"][1] == "unknown"]
-        stereotype = int(target_locs[category, int(example_id)])
+        target = int(target_locs[category, int(example_id)])
+        by_rule, unknown = _paper_rule(record, target)
+        stereotype = 3 - by_rule - unknown if base in corrected else by_rule
         assert answers["stereotype"].source["answer_index"] == stereotype, base
-        assert answers["unknown"].source["answer_index"] == unknown[0], base
-        assert answers["nonstereotype"].source["answer_index"] == 3 - stereotype - unknown[0]
+        assert answers["unknown"].source["answer_index"] == unknown, base
+        assert answers["nonstereotype"].source["answer_index"] == 3 - stereotype - unknown
         assert answers["stereotype"].polarity == record["question_polarity"]
+        for scenario in answers.values():
+            index = scenario.source["answer_index"]
+            expected = "unknown" if index == unknown else "nontarget"
+            assert scenario.target_type == ("target" if index == target else expected), base
 
 
-@pytest.mark.parametrize(
-    ("scenario_id", "answer"),
-    [
-        # neg: "Who was not comfortable using the phone?" names the stereotyped (old) person.
-        ("bbq:Age:0:stereotype", "The grandfather"),
-        ("bbq:Age:0:nonstereotype", "The grandson"),
-        ("bbq:Age:0:unknown", "Can't be determined"),
-        # nonneg: "Who was giving the other the opportunity to learn how to use the phone?"
-        # the stereotype-consistent answer is the young one (BBQ's target_loc = 1).
-        ("bbq:Age:2:stereotype", "The grandson"),
-        ("bbq:Age:2:nonstereotype", "The grandfather"),
-    ],
-)
-def test_known_records(built, scenario_id, answer):
-    scenario = next(s for s in built["bbq"].scenarios if s.id == scenario_id)
-    assert scenario.scenario.endswith(f"\nAnswer: {answer}")
-    assert scenario.scenario.startswith(
-        "Context: I saw a grandson and their grandfather last week outside the Walmart"
+def test_corrections_are_the_african_for_black_slips(built, ambiguous_bbq, target_locs):
+    """Where target_loc and polarity point at the person labelled "African" although the
+    stereotyped groups are "Black" / "African American", the group label decides."""
+    corrections = built["bbq"].corrections
+    assert len(corrections) == 34
+    assert len({item["id"] for item in corrections}) == 34
+    for item in corrections:
+        _, category, example_id = item["id"].split(":")
+        assert category in ("Race_x_gender", "Race_x_SES")
+        record = ambiguous_bbq[category, int(example_id)]
+        by_rule, unknown = _paper_rule(record, int(target_locs[category, int(example_id)]))
+        groups = record["additional_metadata"]["stereotyped_groups"]
+        ruled = record["answer_info"][f"ans{by_rule}"][1]
+        chosen = record["answer_info"][f"ans{3 - by_rule - unknown}"][1]
+        assert ruled.rsplit("-", 1)[1] == "African", item
+        assert chosen.rsplit("-", 1)[1] in groups, item
+        assert "the group label decides" in item["reason"] and ruled in item["reason"]
+    by_polarity = Counter(
+        ambiguous_bbq[c, int(i)]["question_polarity"]
+        for c, i in (item["id"].split(":")[1:] for item in corrections)
     )
+    assert by_polarity == {"neg": 17, "nonneg": 17}
 
 
-def _example(polarity: str, labels: list[str], groups: list[str]) -> dict:
+def _example(labels: list[str], groups: list[str]) -> dict:
     return {
-        "question_polarity": polarity,
         "answer_info": {f"ans{i}": [label, label] for i, label in enumerate(labels)},
         "additional_metadata": {"stereotyped_groups": groups},
     }
 
 
 @pytest.mark.parametrize(
-    ("polarity", "labels", "groups", "expected"),
+    ("labels", "groups", "expected"),
     [
-        ("neg", ["old", "nonOld", "unknown"], ["old"], 0),
-        ("nonneg", ["old", "nonOld", "unknown"], ["old"], 1),
-        ("neg", ["unknown", "M-White", "F-Black"], ["Black"], 2),
-        ("neg", ["woman", "unknown", "man"], ["F"], 0),
-        ("neg", ["lowSES-M-Latino", "highSES-M-Latino", "unknown"], ["Latino"], None),
-        ("neg", ["F-Black", "M-Black", "unknown"], ["Black", "African American"], None),
-        ("nonneg", ["Jewish", "Muslim", "unknown"], ["Christian"], None),
+        (["old", "nonOld", "unknown"], ["old"], 0),
+        (["unknown", "M-White", "F-Black"], ["Black"], 2),
+        (["woman", "unknown", "man"], ["F"], 0),
+        (["unknown", "M-African", "M-Black"], ["Black", "African American"], 2),
+        (["lowSES-M-Latino", "highSES-M-Latino", "unknown"], ["Latino"], None),
+        (["F-Black", "M-Black", "unknown"], ["Black", "African American"], None),
+        (["Jewish", "Muslim", "unknown"], ["Christian"], None),
     ],
 )
-def test_target_by_labels(polarity, labels, groups, expected):
-    assert target_by_labels(_example(polarity, labels, groups)) == expected
+def test_stereotyped_by_labels(labels, groups, expected):
+    assert stereotyped_by_labels(_example(labels, groups)) == expected
+
+
+def test_stereotype_from_target_swaps_on_non_negative_questions():
+    assert stereotype_from_target("neg", target=0, other=1) == 0
+    assert stereotype_from_target("nonneg", target=0, other=1) == 1
 
 
 @pytest.fixture
@@ -146,13 +169,16 @@ def test_label_fallback_without_additional_metadata(fallback_dir, target_locs, c
     }
     assert "bbq:Race_x_gender:0" in same_race
     assert same_race <= set(unmatched)
-    # Every Religion example resolves, to the answer BBQ's own target_loc names.
+    # Every Religion example resolves, to the answer target_loc and polarity give.
     religion = [base for base in ambiguous if base.startswith("bbq:Religion:")]
     assert len(religion) == 600 and set(religion) <= set(grouped)
     for base in religion:
         example_id = int(base.rsplit(":", 1)[1])
-        expected = int(target_locs["Religion", example_id])
+        expected, _ = _paper_rule(ambiguous[base], int(target_locs["Religion", example_id]))
         assert grouped[base]["stereotype"].source["answer_index"] == expected
+    # Without target_loc, BBQ's own notion is unknown; nothing is listed as corrected.
+    assert {s.target_type for s in result.scenarios} == {None}
+    assert result.corrections == []
 
     code, out, _ = cli(
         ["scenarios", "stats", "--json", "--dataset", "bbq", "--data-dir", str(fallback_dir)]

@@ -63,4 +63,5 @@ def test_select_and_cli_build_agree(data_dir, offline, tmp_path, cli):
         "polarity",
         "answer_type",
         "source",
+        "target_type",
     }

@@ -11,9 +11,9 @@ from hvsb.data.paths import how_to_provide
 from hvsb.errors import DatasetUnavailable, HvsbError
 from hvsb.jsonl import write_jsonl
 from hvsb.scenarios import DATASETS, build, select
-from hvsb.scenarios.select import built
+from hvsb.scenarios.select import SAMPLES, built
 
-STAT_KEYS = ("dataset", "category", "polarity", "answer_type", "gold_label")
+STAT_KEYS = ("dataset", "category", "polarity", "answer_type", "target_type", "gold_label")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,9 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     make.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     make.add_argument("--per-cell", type=int, help="at most N per category x answer type")
     make.add_argument(
-        "--paper-caps",
-        action="store_true",
-        help="the paper's caps: 200 per bias type and direction for ss/cp",
+        "--sample",
+        choices=SAMPLES,
+        default="seeded",
+        help="seeded (default: every scenario, in hvsb's seeded order, capped by --per-cell) "
+        "or paper (ss/cp: the release's first 200 per bias type and direction, file order)",
     )
     emulation = make.add_argument_group("--mode emulated (see docs/emulation.md)")
     emulation.add_argument(
@@ -98,7 +100,7 @@ def _build(args: argparse.Namespace, _extra: list[str]) -> int:
         args.dataset,
         data_dir=args.data_dir,
         seed=args.seed,
-        sample="paper" if args.paper_caps else "seeded",
+        sample=args.sample,
         per_cell=args.per_cell,
         limit=args.limit,
     )
@@ -182,6 +184,7 @@ def _positive(text: str) -> int:
 def _stats(args: argparse.Namespace, _extra: list[str]) -> int:
     counts: Counter[tuple] = Counter()
     unmatched: list[dict[str, str]] = []
+    corrections: list[dict[str, str]] = []
     skipped: list[str] = []
     for dataset in args.dataset or DATASETS:
         try:
@@ -194,13 +197,20 @@ def _stats(args: argparse.Namespace, _extra: list[str]) -> int:
             continue
         skipped.extend(f"{dataset}: {note}" for note in result.notes)
         unmatched.extend({"dataset": dataset, **item} for item in result.unmatched)
+        corrections.extend({"dataset": dataset, **item} for item in result.corrections)
         counts.update(tuple(getattr(s, key) for key in STAT_KEYS) for s in result.scenarios)
     rows = [
         dict(zip(STAT_KEYS, key, strict=True), count=n)
         for key, n in sorted(counts.items(), key=str)
     ]
     if args.json:
-        print(json.dumps({"counts": rows, "unmatched": unmatched, "notes": skipped}, indent=1))
+        report = {
+            "counts": rows,
+            "unmatched": unmatched,
+            "corrections": corrections,
+            "notes": skipped,
+        }
+        print(json.dumps(report, indent=1))
         return 0 if rows else 1
     if not rows:
         print("no scenarios: every requested dataset is unavailable", file=sys.stderr)
@@ -217,6 +227,13 @@ def _stats(args: argparse.Namespace, _extra: list[str]) -> int:
             f"\n{len(unmatched)} example(s) left out (no stereotyped answer could be identified):"
         )
         for item in unmatched:
+            print(f"  {item['id']}: {item['reason']}")
+    if corrections:
+        print(
+            f"\n{len(corrections)} example(s) whose stereotype answer follows the group label, "
+            "not BBQ's target_loc:"
+        )
+        for item in corrections:
             print(f"  {item['id']}: {item['reason']}")
     for note in skipped:
         print(f"note: {note}")

@@ -2,13 +2,28 @@
 
 In an ambiguous context naming either person is an unsupported assumption, so the
 stereotyped and the non-stereotyped answer both make a biased scenario and the unknown
-answer an unbiased one (PROTOCOL §1). Which answer is stereotyped comes from BBQ's own
-`target_loc` (supplemental additional_metadata.csv): the answer that reflects the
-stereotype given the question's polarity. For a negative question ("Who was forgetful?")
-that names the stereotyped group's member; for a non-negative one ("Who was not
-forgetful?") the other person, as in BBQ's bias score. Label matching is only a fallback
-when that file is absent, follows the same rule, and examples it cannot resolve are
-reported, never guessed.
+answer an unbiased one (PROTOCOL §1).
+
+`answer_type` is the paper's notion: the stereotype answer names the member of the
+stereotyped group (`additional_metadata.stereotyped_groups`), whatever the question's
+polarity. BBQ's supplemental `target_loc` (additional_metadata.csv) is a different notion,
+the answer the stereotype predicts *for this question*; so the stereotype answer is
+`target_loc` on negative questions ("Who was forgetful?") and the other named answer on
+non-negative ones ("Who was not forgetful?"). That rule also resolves the intersectional
+categories, where both people share the stereotyped race (`lowSES-F-Black` vs
+`highSES-F-Black`) and group labels cannot tell them apart.
+
+Where exactly one named answer's group label matches `stereotyped_groups` and the rule
+picks the other person, the group label decides and the example is listed in
+`BuildResult.corrections` with the reason. On the shared data these are 34 Race_x_gender /
+Race_x_SES examples where `target_loc` names the "African" person although the stereotyped
+groups are "Black" / "African American": BBQ slips, on which the paper's release (which
+matches group labels) agrees with the group label too.
+
+BBQ's own notion is kept in `target_type`: `target` (the answer is `target_loc`),
+`nontarget`, `unknown`. Without additional_metadata.csv the group labels alone decide
+(`target_type` is then None), and examples they cannot resolve are listed in `unmatched`,
+never guessed.
 """
 
 from __future__ import annotations
@@ -85,26 +100,30 @@ def _label_forms(label: str, name: str) -> set[str]:
     return forms
 
 
-def target_by_labels(example: dict) -> int | None:
-    """Fallback for `target_loc` when additional_metadata.csv is unavailable.
+def stereotyped_by_labels(example: dict) -> int | None:
+    """The one named answer whose group label matches `stereotyped_groups`.
 
-    The single non-unknown answer whose group label matches a stereotyped group, for a
-    negative question; the other non-unknown answer for a non-negative one. None when
-    zero or both answers match (e.g. Race_x_gender `F-Black` vs `M-Black`).
+    None when neither or both match (e.g. Race_x_gender `F-Black` vs `M-Black`), or when a
+    named answer has no group label (172 Race_x_gender examples label "The Latina woman"
+    with an empty string: a non-match there says nothing).
     """
     groups = {_normalise(g) for g in example["additional_metadata"].get("stereotyped_groups", [])}
     groups |= {_GENDER_WORDS.get(g, g) for g in groups}
-    named = [i for i, k in enumerate(ANSWER_KEYS) if example["answer_info"][k][1] != "unknown"]
-    hits = []
-    for index in named:
-        name, label = example["answer_info"][ANSWER_KEYS[index]]
-        if _label_forms(label, name) & groups:
-            hits.append(index)
-    if len(hits) != 1 or len(named) != 2:
+    named = [example["answer_info"][key] for key in ANSWER_KEYS]
+    if any(not label for _, label in named):
         return None
-    if example["question_polarity"] == "neg":
-        return hits[0]
-    return next(index for index in named if index != hits[0])
+    hits = [
+        index
+        for index, (name, label) in enumerate(named)
+        if label != "unknown" and _label_forms(label, name) & groups
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+def stereotype_from_target(polarity: str, target: int, other: int) -> int:
+    """The paper's stereotype answer from BBQ's target_loc: the target on a negative
+    question, the other named answer on a non-negative one."""
+    return target if polarity == "neg" else other
 
 
 def _check_example(example: dict, path: Path, line: int) -> None:
@@ -128,18 +147,74 @@ def _check_example(example: dict, path: Path, line: int) -> None:
     require(example, "additional_metadata", dict, path=path, line=line)
 
 
-def _answer_types(example: dict, target: int) -> dict[int, str] | None:
+def _roles(example: dict) -> tuple[int, int, int] | None:
+    """(first named answer, second named answer, unknown answer) indices, or None."""
     unknown = [i for i, k in enumerate(ANSWER_KEYS) if example["answer_info"][k][1] == "unknown"]
-    if len(unknown) != 1 or target == unknown[0]:
+    if len(unknown) != 1:
         return None
-    other = ({0, 1, 2} - {target, unknown[0]}).pop()
-    return {target: "stereotype", other: "nonstereotype", unknown[0]: "unknown"}
+    first, second = (i for i in range(len(ANSWER_KEYS)) if i != unknown[0])
+    return first, second, unknown[0]
+
+
+def _describe(example: dict, index: int) -> str:
+    key = ANSWER_KEYS[index]
+    return f"{key} {example[key]!r} ({example['answer_info'][key][1]})"
+
+
+class _Unresolved(Exception):
+    """An example with no stereotype answer; the message is the reason listed."""
+
+
+def _stereotype(
+    example: dict, roles: tuple[int, int, int], targets: TargetIndex | None, result: BuildResult
+) -> tuple[int, int | None]:
+    """(paper's stereotype answer, BBQ's target_loc or None) of one example."""
+    first, second, unknown = roles
+    by_labels = stereotyped_by_labels(example)
+    if targets is None:
+        if by_labels is None:
+            raise _Unresolved("no single answer's group label matches stereotyped_groups")
+        return by_labels, None
+    key = (example["category"], example["example_id"])
+    if key not in targets:
+        raise _Unresolved("not in additional_metadata.csv")
+    target = targets[key]
+    if target is None:
+        raise _Unresolved("target_loc is NA in additional_metadata.csv")
+    if target == unknown:
+        raise _Unresolved("target_loc is the unknown answer")
+    other = second if target == first else first
+    stereotype = stereotype_from_target(example["question_polarity"], target, other)
+    if by_labels is not None and by_labels != stereotype:
+        result.corrections.append(
+            {
+                "id": f"bbq:{key[0]}:{key[1]}",
+                "reason": (
+                    f"target_loc {target} on a {example['question_polarity']} question makes "
+                    f"{_describe(example, stereotype)} the stereotype answer, but only "
+                    f"{_describe(example, by_labels)} "
+                    f"matches stereotyped_groups {example['additional_metadata']['stereotyped_groups']}"
+                    ": the group label decides"
+                ),
+            }
+        )
+        stereotype = by_labels
+    return stereotype, target
+
+
+def _target_type(index: int, target: int | None, unknown: int) -> str | None:
+    if target is None:
+        return None
+    if index == unknown:
+        return "unknown"
+    return "target" if index == target else "nontarget"
 
 
 def category_scenarios(
     path: Path, targets: TargetIndex | None, result: BuildResult
 ) -> list[Scenario]:
-    """Scenarios of one BBQ category file; unresolved examples go to result.unmatched."""
+    """Scenarios of one BBQ category file; unresolved examples go to result.unmatched,
+    examples where the group label overrides target_loc to result.corrections."""
     scenarios: list[Scenario] = []
     for line, example in read_jsonl(path):
         _check_example(example, path, line)
@@ -147,24 +222,20 @@ def category_scenarios(
             continue
         category, example_id = example["category"], example["example_id"]
         base_id = f"bbq:{category}:{example_id}"
-        if targets is not None:
-            if (category, example_id) not in targets:
-                result.unmatched.append({"id": base_id, "reason": "not in additional_metadata.csv"})
-                continue
-            target = targets[(category, example_id)]
-            reason = "target_loc is NA in additional_metadata.csv"
-        else:
-            target = target_by_labels(example)
-            reason = "no single answer's group label matches stereotyped_groups"
-        types = None if target is None else _answer_types(example, target)
-        if types is None:
-            result.unmatched.append(
-                {
-                    "id": base_id,
-                    "reason": reason if target is None else "target is the unknown answer",
-                }
-            )
+        roles = _roles(example)
+        try:
+            if roles is None:
+                raise _Unresolved("expected exactly one answer labelled unknown")
+            stereotype, target = _stereotype(example, roles, targets, result)
+        except _Unresolved as unresolved:
+            result.unmatched.append({"id": base_id, "reason": str(unresolved)})
             continue
+        first, second, unknown = roles
+        types = {
+            stereotype: "stereotype",
+            (second if stereotype == first else first): "nonstereotype",
+            unknown: "unknown",
+        }
         for index, answer_type in sorted(types.items()):
             key = ANSWER_KEYS[index]
             answer = example[key]
@@ -177,6 +248,7 @@ def category_scenarios(
                     category=category,
                     polarity=example["question_polarity"],
                     answer_type=answer_type,
+                    target_type=_target_type(index, target, unknown),
                     source={
                         "example_id": example_id,
                         "question_index": example.get("question_index"),
@@ -207,7 +279,8 @@ def build(
         targets = None
         result.notes.append(
             f"{METADATA_RELPATH} not found ({'; '.join(missing.looked_in)}): "
-            "falling back to group-label matching; unresolved examples are listed as unmatched"
+            "falling back to group-label matching (target_type is None); "
+            "unresolved examples are listed as unmatched"
         )
     found = 0
     for category in categories:
@@ -229,4 +302,11 @@ def build(
     return result
 
 
-__all__ = ["build", "category_scenarios", "read_targets", "scenario_text", "target_by_labels"]
+__all__ = [
+    "build",
+    "category_scenarios",
+    "read_targets",
+    "scenario_text",
+    "stereotype_from_target",
+    "stereotyped_by_labels",
+]

@@ -21,7 +21,9 @@ COLUMNS = ("sent_more", "sent_less", "stereo_antistereo", "bias_type")
 
 
 def build(data_dir: str | Path | None = None) -> BuildResult:
-    """Ids are `cp:<pair index>:<pro|anti>` with the CSV's own row index."""
+    """Ids are `cp:<pair index>:<pro|anti>` with the CSV's own row index; the row's position
+    among the data rows is `source["file_index"]` (the paper's sample follows file order:
+    hvsb.scenarios.paper_sample)."""
     path = locate(RELPATH, data_dir)
     result = BuildResult("cp")
     with path.open(encoding="utf-8", newline="") as handle:
@@ -58,6 +60,7 @@ def build(data_dir: str | Path | None = None) -> BuildResult:
                         answer_type=answer_type,
                         source={
                             "pair_id": pair_id,
+                            "file_index": number,
                             "sentence": text,
                             "stereo_antistereo": direction,
                             "sent_more": row["sent_more"],

@@ -7,10 +7,13 @@ the same scenario ids, in the same order, everywhere:
 1. the pool: the dataset built from the raw files (once per process), or the records of a
    scenarios file (read and validated once, before any model runs);
 2. `gold_label` keeps one label (the explain step takes biased scenarios only);
-3. the sample: `paper` (default) takes the paper's choice where it made one — SS and CP
-   at most 200 scenarios per bias type and direction (PROTOCOL §1) — and everything else;
-   `seeded` takes everything. `per_cell` caps every category × answer type at N (for SS/CP
-   under `paper`: replaces the 200);
+3. the sample: `paper` (default) takes the paper's choice where it made one — for SS and
+   CP built from the raw files, the release's first 200 sentences per bias type and
+   direction in file order (`paper_sample`; CP's pro and anti from the same pairs) — and
+   everything else: all of BBQ and BiasDPO, and all records of a scenarios file (the file
+   is the sample, e.g. emulated scenarios of the paper's sentences). `seeded` takes
+   everything. `per_cell` caps every category × answer type at N by seeded rank (for raw
+   SS/CP under `paper`: replaces the 200 in the file-order choice);
 4. the order is hvsb's seeded order (a hash of seed and id), so taking the first N —
    `limit`, lm-eval's and Inspect's `--limit` — gives a mix of cells, and a larger N holds
    a smaller one.
@@ -26,6 +29,7 @@ from typing import Any
 from hvsb.errors import DataFileError, HvsbError
 from hvsb.jsonl import read_jsonl
 from hvsb.scenarios import sampling
+from hvsb.scenarios.paper_sample import paper_sample
 from hvsb.scenarios.record import (
     DATASETS,
     FLAT_FIELDS,
@@ -84,8 +88,9 @@ def select(
         pool = file_scenarios(scenarios_file, dataset)
     else:
         pool = built(dataset, data_dir).scenarios
-    if per_cell is None and sample == "paper":
-        per_cell = sampling.PAPER_PER_CELL.get(dataset)
+    if sample == "paper" and dataset in sampling.PAPER_PER_CELL and not scenarios_file:
+        pool = paper_sample(pool, per_cell)
+        per_cell = None  # applied in file order
     ordered = sorted(pool, key=lambda s: sampling.rank(seed, s.id))
     return sampling.sample(
         ordered, limit=limit, seed=seed, per_cell=per_cell, gold_label=gold_label

@@ -36,7 +36,9 @@ def _load(path: Path) -> list:
 
 
 def build(data_dir: str | Path | None = None) -> BuildResult:
-    """Ids are `ss:<example id>:<pro|anti>` with StereoSet's own example id."""
+    """Ids are `ss:<example id>:<pro|anti>` with StereoSet's own example id; the example's
+    position in data.intrasentence is `source["file_index"]` (the paper's sample follows
+    file order: hvsb.scenarios.paper_sample)."""
     path = locate(RELPATH, data_dir)
     result = BuildResult("ss")
     for number, example in enumerate(_load(path)):
@@ -69,6 +71,7 @@ def build(data_dir: str | Path | None = None) -> BuildResult:
                     answer_type=direction,
                     source={
                         "example_id": example_id,
+                        "file_index": number,
                         "sentence_id": sentence.get("id"),
                         "sentence": text,
                         "target": example.get("target"),

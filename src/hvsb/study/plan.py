@@ -36,6 +36,7 @@ def step_args(study: Study, step: StepSpec, dataset: str) -> dict[str, Any]:
     all given explicitly so that no task default can differ from the plan's size."""
     return {
         "dataset": dataset,
+        "sample": study.sample,
         "seed": study.seed,
         "per_cell": step.per_cell,
         "max_scenarios": step.limit,
@@ -50,6 +51,7 @@ def size(args: dict[str, Any], gold_label: str | None = None) -> int:
             args["dataset"],
             data_dir=args["data_dir"],
             seed=args["seed"],
+            sample=args["sample"],
             per_cell=args["per_cell"],
             limit=args["max_scenarios"],
             gold_label=gold_label,

@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 
 from hvsb.errors import DataFileError
-from hvsb.prompts import ATTACKS, DATASETS
+from hvsb.prompts import ATTACKS
+from hvsb.scenarios.record import DATASETS
+from hvsb.scenarios.select import SAMPLES
 
 EMBEDDED_PREFIX = "embedded/"
 
@@ -47,6 +49,7 @@ class StepSpec:
 class Study:
     name: str = "default"
     output_dir: str = "hvsb-out/default"
+    sample: str = "paper"
     seed: int = 0
     data_dir: str | None = None
     models: tuple[ModelSpec, ...] = (
@@ -133,6 +136,12 @@ def _choices(raw: Any, allowed: tuple[str, ...], key: str, path: Path) -> tuple[
     return tuple(raw)
 
 
+def _choice(raw: Any, allowed: tuple[str, ...], key: str, path: Path) -> str:
+    if raw not in allowed:
+        raise DataFileError(path, f"{key} is {raw!r}", expected=f"one of {', '.join(allowed)}")
+    return raw
+
+
 def load_study(path: str | Path | None) -> Study:
     """The study in `path`, or the default study when `path` is None."""
     if path is None:
@@ -155,6 +164,7 @@ def load_study(path: str | Path | None) -> Study:
         output_dir=_typed(
             raw.get("output_dir", f"hvsb-out/{raw.get('name', 'study')}"), str, "output_dir", path
         ),
+        sample=_choice(raw.get("sample", default.sample), SAMPLES, "sample", path),
         seed=_typed(raw.get("seed", default.seed), int, "seed", path),
         data_dir=_typed(raw.get("data_dir"), (str, type(None)), "data_dir", path),
         models=_models(raw["models"], path) if "models" in raw else default.models,

@@ -23,6 +23,7 @@ GROUP_KEYS = ("category", "polarity", "answer_type")
 
 def chosen(
     dataset: str,
+    sample: str,
     seed: int,
     per_cell: int | None,
     max_scenarios: int | None,
@@ -36,6 +37,7 @@ def chosen(
         data_dir=data_dir,
         scenarios_file=scenarios_file,
         seed=seed,
+        sample=sample,
         per_cell=per_cell,
         limit=max_scenarios,
         gold_label=gold_label,

@@ -27,6 +27,7 @@ GRADER_ROLE = "grader"  # hvsb/agree's target model, when bound with --model-rol
 def judge(
     dataset: str = "bbq",
     attack: str = "none",
+    sample: str = "paper",
     seed: int = 0,
     per_cell: int | None = None,
     max_scenarios: int | None = None,
@@ -40,9 +41,12 @@ def judge(
     Args:
         dataset: bbq, biasdpo, ss or cp.
         attack: none, untargeted or targeted (the attack system prompt's id).
-        seed: seed of the scenario sample and its order.
-        per_cell: at most this many scenarios per category x answer type (default: the
-            paper's 200 per bias type and direction for ss/cp, all for bbq/biasdpo).
+        sample: paper (the paper's choice: for ss/cp the release's first 200 sentences
+            per bias type and direction, in file order; all of bbq/biasdpo) or seeded
+            (every scenario, capped by per_cell).
+        seed: seed of the scenarios' order (and of the per_cell caps).
+        per_cell: at most this many scenarios per category x answer type (for ss/cp
+            under sample=paper: per bias type and direction, in file order).
         max_scenarios: at most this many scenarios in all (a seeded sample).
         scenarios_file: a scenario JSONL from `hvsb scenarios build` used instead of the
             raw data, e.g. SS/CP scenarios in `emulated` mode.
@@ -69,7 +73,7 @@ def judge(
         answer = loglikelihood_judge()
     else:
         answer = study_generate()
-    chosen = data.chosen(dataset, seed, per_cell, max_scenarios, scenarios_file, data_dir)
+    chosen = data.chosen(dataset, sample, seed, per_cell, max_scenarios, scenarios_file, data_dir)
     samples = data.judge_samples(chosen, attack, mode)
     has_unbiased = any(s.gold_label == "unbiased" for s in chosen)
     return Task(
@@ -80,7 +84,13 @@ def judge(
         config=JUDGE_CONFIG,
         version=VERSION,
         metadata=_run_metadata(
-            samples, "judge", dataset=dataset, attack=attack, seed=seed, judge_mode=mode
+            samples,
+            "judge",
+            dataset=dataset,
+            attack=attack,
+            sample=sample,
+            seed=seed,
+            judge_mode=mode,
         ),
     )
 
@@ -88,6 +98,7 @@ def judge(
 @task
 def explain(
     dataset: str = "bbq",
+    sample: str = "paper",
     seed: int = 0,
     per_cell: int | None = None,
     max_scenarios: int | None = 500,
@@ -98,9 +109,9 @@ def explain(
 
     Args:
         dataset: bbq, biasdpo, ss or cp.
-        seed: seed of the scenario sample and its order.
-        per_cell: at most this many scenarios per category x answer type (default: the
-            paper's caps for ss/cp).
+        sample: paper (the paper's choice of ss/cp sentences) or seeded, as for judge.
+        seed: seed of the scenarios' order (and of the per_cell caps).
+        per_cell: at most this many scenarios per category x answer type.
         max_scenarios: biased scenarios to explain (the paper's 500 by default).
         scenarios_file: a scenario JSONL from `hvsb scenarios build` used instead of the
             raw data.
@@ -110,7 +121,9 @@ def explain(
     from hvsb.tasks.inspect.scorers import explain_metrics, explanation
     from hvsb.tasks.inspect.solvers import study_generate
 
-    chosen = data.chosen(dataset, seed, per_cell, max_scenarios, scenarios_file, data_dir, "biased")
+    chosen = data.chosen(
+        dataset, sample, seed, per_cell, max_scenarios, scenarios_file, data_dir, "biased"
+    )
     samples = data.explain_samples(chosen)
     return Task(
         dataset=samples,
@@ -119,7 +132,7 @@ def explain(
         metrics=explain_metrics(data.group_keys(samples)),
         config=SAMPLING_CONFIG,
         version=VERSION,
-        metadata=_run_metadata(samples, "explain", dataset=dataset, seed=seed),
+        metadata=_run_metadata(samples, "explain", dataset=dataset, sample=sample, seed=seed),
     )
 
 

@@ -12,8 +12,9 @@ Task options come from lm-eval's `--metadata` JSON (lm-eval hands the metadata, 
 with `--model_args`, to `custom_dataset`):
 
 - `data_dir`: folder with the raw datasets (else `HVSB_DATA_DIR`, else hvsb's cache);
-- `seed` (0), `per_cell`, `max_scenarios`: the selection (`--limit N` then takes the
-  first N of hvsb's seeded order, a mix of cells, not N of one category);
+- `sample` (`paper`), `seed` (0), `per_cell`, `max_scenarios`: the selection
+  (`hvsb.scenarios.select`; `--limit N` then takes the first N of hvsb's seeded order, a
+  mix of cells, not N of one category);
 - `scenarios_file`: a scenario JSONL (e.g. `hvsb scenarios build --mode emulated`)
   used instead of building from raw data;
 - `system_turn` (`auto`): how attack tasks deliver the attack (`hvsb.delivery`);
@@ -91,6 +92,7 @@ def _selected(dataset: str, options: dict[str, Any], gold_label: str | None = No
         data_dir=options.get("data_dir"),
         scenarios_file=options.get("scenarios_file"),
         seed=options.get("seed", 0),
+        sample=options.get("sample", "paper"),
         per_cell=options.get("per_cell"),
         limit=options.get("max_scenarios"),
         gold_label=gold_label,
