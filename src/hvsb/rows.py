@@ -2,7 +2,7 @@
 
 One row per logged sample: the task (judge / explain / agree), the model, the condition
 (attack and judge mode for judge rows, explainer for agree rows), the scenario record, the
-raw reply and where it came from. The readers only read: labels, explanations and
+raw reply, the task's version and where it came from. The readers only read: labels, explanations and
 readability are derived later from the raw replies (`hvsb.analysis.labels`), so nothing
 trusts a score stored at run time. Each reader belongs to its ecosystem's adapter
 (`hvsb.tasks.inspect.logs`, `hvsb.tasks.lm_eval.samples`); `read_rows` picks one by file.
@@ -32,6 +32,7 @@ ROW_FIELDS = (
     "reply",
     "explanation",
     "explainer",
+    "task_version",
     "source_format",
     "source_path",
 )

@@ -320,3 +320,24 @@ def test_a_judge_sample_without_gold_label_is_an_error(tmp_path):
     path = write_lm_eval(tmp_path / "run", "hvsb_bbq", [(doc, reply_for("biased"))])
     with pytest.raises(DataFileError, match=r"'bbq:Age:9:stereotype' has gold_label None"):
         build_table([path])
+
+
+def test_runs_of_different_task_versions_are_not_pooled(inspect_template, tmp_path):
+    new = _judge_log(inspect_template, tmp_path / "new.eval")
+    same_version = write_lm_eval(
+        tmp_path / "lm", "hvsb_bbq", [(scenario("x"), reply_for("biased"))], version=2.0
+    )
+    assert len(build_table([new, same_version])) == 3  # Inspect 2-A and lm-eval 2.0 pool
+    old = write_inspect_log(
+        inspect_template,
+        tmp_path / "old.eval",
+        task="hvsb/judge",
+        model="hf//models/smollm2",
+        task_args={"dataset": "bbq"},
+        samples=[{"id": "y", "metadata": scenario("y"), "reply": reply_for("biased")}],
+        task_version="1-A",
+    )
+    with pytest.raises(
+        DataFileError, match=r"version 1: .*old\.eval.*versions 1, 2 cannot be pooled"
+    ):
+        build_table([new, old])

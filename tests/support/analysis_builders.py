@@ -103,6 +103,7 @@ def write_inspect_log(
     task_args: dict[str, Any] | None = None,
     model_roles: dict[str, str] | None = None,
     status: str = "success",
+    task_version: str = "2-A",
 ) -> Path:
     """An Inspect log of `task` whose samples are {id, metadata, reply[, epoch, error, score]}."""
     from inspect_ai.log import EvalError, write_eval_log
@@ -128,6 +129,7 @@ def write_inspect_log(
     log = template.model_copy(update={"samples": built, "status": status})
     log.eval = template.eval.model_copy(deep=True)
     log.eval.task = task
+    log.eval.task_version = task_version
     log.eval.model = model
     log.eval.task_args = dict(task_args or {})
     log.eval.metadata = {"hvsb_task": task.rsplit("/", 1)[-1]} if task.startswith("hvsb") else {}
@@ -154,6 +156,7 @@ def write_lm_eval(
     model_name: str | None = "/models/smollm2",
     filters: tuple[str, ...] = ("none",),
     date: str = DATE,
+    version: float = 2.0,
 ) -> Path:
     """samples_<task>_<date>.jsonl (one line per doc and filter) and its results JSON.
 
@@ -195,6 +198,7 @@ def write_lm_eval(
     if model_name is not None:
         results = {
             "results": {task: {"alias": task}},
+            "versions": {task: version},
             "config": {"model": "hf", "model_args": f"pretrained={model_name},dtype=float32"},
             "model_name": model_name,
             "model_name_sanitized": model_name.replace("/", "__"),

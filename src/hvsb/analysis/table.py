@@ -45,6 +45,7 @@ COLUMNS = (
     "cli",
     "explainer",
     "agreement",
+    "task_version",
     "source_format",
     "source_path",
 )
@@ -132,9 +133,35 @@ def build_table(
         )
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     del frames
+    check_one_version(frame)
     table = finish(frame, families=families, names=names)
     table.attrs["skipped"] = skipped
     return table
+
+
+def comparable_version(version: Any) -> str | None:
+    """The part of a task version that says whether results compare: N of Inspect's `N-X`,
+    the major number of lm-eval's `N.M` (both count breaking changes)."""
+    if not isinstance(version, str) or not version:
+        return None
+    return re.split(r"[-.]", version, maxsplit=1)[0]
+
+
+def check_one_version(frame: pd.DataFrame) -> None:
+    """Refuse to pool runs of task versions whose results are not comparable."""
+    majors = frame["task_version"].map(comparable_version)
+    found = sorted(majors.dropna().unique())
+    if len(found) > 1:
+        examples = [
+            f"version {major}: {frame.loc[majors.eq(major), 'source_path'].iloc[0]}"
+            for major in found
+        ]
+        raise DataFileError(
+            "; ".join(examples),
+            f"runs of hvsb task versions {', '.join(found)} cannot be pooled: a new major "
+            "version changes results (see the tasks' changelogs); report them separately",
+            expected="outputs of one task version",
+        )
 
 
 def _read_files(files: list[tuple[Path, bool]]) -> Iterator[tuple[pd.DataFrame, str]]:

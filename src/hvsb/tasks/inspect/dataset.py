@@ -18,7 +18,7 @@ from hvsb.prompts import agree_prompt, explain_prompt, judge_prompt
 from hvsb.scenarios import select
 from hvsb.scenarios.record import DATASETS, FLAT_FIELDS, Scenario, scenario_mode
 
-GROUP_KEYS = ("category", "polarity", "answer_type")
+GROUP_KEYS = ("category", "polarity", "answer_type", "target_type")
 
 
 def chosen(

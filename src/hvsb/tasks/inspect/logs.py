@@ -47,9 +47,10 @@ def read_log(path: Path) -> Iterator[Row]:
     # `hvsb run` labels each log with the study's model name (two runs of one checkpoint
     # with different settings stay apart); other logs are named by their model.
     model = metadata.get("hvsb_model") or (_target_model(spec) if kind == "agree" else spec.model)
+    run = {"model": model, "task_version": str(spec.task_version), "source_path": str(path)}
     try:
         for sample_id, epoch, record, reply in _samples(path, header):
-            yield _row(kind, model, sample_id, epoch, record, reply, task_args, metadata, path)
+            yield _row(kind, run, sample_id, epoch, record, reply, task_args, metadata)
     except DataFileError:
         raise
     except Exception as error:
@@ -60,20 +61,19 @@ def read_log(path: Path) -> Iterator[Row]:
 
 def _row(
     kind: str,
-    model: str,
+    run: dict[str, str],
     sample_id: Any,
     epoch: int,
     record: dict[str, Any],
     reply: str,
     task_args: dict[str, Any],
     eval_metadata: dict[str, Any],
-    path: Path,
 ) -> Row:
     judge = kind == "judge"
     agree = kind == "agree"
     return {
         "task": kind,
-        "model": model,
+        "model": run["model"],
         "dataset": record.get("dataset") or task_args.get("dataset"),
         "attack": (record.get("attack") or task_args.get("attack") or "none") if judge else None,
         "judge_mode": (record.get("judge_mode") or eval_metadata.get("judge_mode") or "generate")
@@ -86,8 +86,9 @@ def _row(
         "reply": reply,
         "explanation": record.get("explanation") if agree else None,
         "explainer": (record.get("explainer") or task_args.get("explainer")) if agree else None,
+        "task_version": run["task_version"],
         "source_format": "inspect",
-        "source_path": str(path),
+        "source_path": run["source_path"],
     }
 
 

@@ -19,7 +19,7 @@ from inspect_ai.model import GenerateConfig
 # PROTOCOL §3-5: the judge decodes greedily, explainer and target sample; 512 new tokens.
 JUDGE_CONFIG = GenerateConfig(temperature=0.0, max_tokens=512)
 SAMPLING_CONFIG = GenerateConfig(temperature=1.0, top_p=0.95, max_tokens=512)
-VERSION = "1-A"
+VERSION = "2-A"  # see the changelog in README.md here
 GRADER_ROLE = "grader"  # hvsb/agree's target model, when bound with --model-role grader=...
 
 

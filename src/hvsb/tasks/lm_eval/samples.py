@@ -38,8 +38,9 @@ def is_samples_file(path: Path, records: list[tuple[int, dict[str, Any]]]) -> bo
     return bool(records) and {"doc", "resps"} <= records[0][1].keys()
 
 
-def model_of(path: Path) -> str:
-    """The model of a samples file: its run's results JSON, else the folder name.
+def run_of(path: Path) -> tuple[str, str | None]:
+    """The model and task version of a samples file, from its run's results JSON (the
+    model falls back to the folder name, the version to None when there is none).
 
     lm-eval writes `results_<ts>.json` and `samples_<task>_<ts>.jsonl` with the same
     timestamp into `OUTPUT/<sanitised model name>/`.
@@ -53,9 +54,9 @@ def model_of(path: Path) -> str:
             except (OSError, json.JSONDecodeError) as error:
                 raise DataFileError(results, f"unreadable lm-eval results file ({error})") from None
             name = data.get("model_name") or _model_from_args(data.get("config") or {})
-            if name:
-                return str(name)
-    return path.parent.name
+            version = (data.get("versions") or {}).get(match.group("task"))
+            return str(name or path.parent.name), None if version is None else str(version)
+    return path.parent.name, None
 
 
 def _model_from_args(config: dict[str, Any]) -> str | None:
@@ -76,7 +77,7 @@ def read_samples(path: Path) -> Iterator[Row]:
         raise NotHvsbOutput(
             path, "not an lm-eval samples file name", expected="samples_<task>_<timestamp>.jsonl"
         )
-    model = model_of(path)
+    model, version = run_of(path)
     seen: set[Any] = set()
     for line, record in read_jsonl(path):
         doc = record.get("doc")
@@ -119,6 +120,7 @@ def read_samples(path: Path) -> Iterator[Row]:
             "reply": reply,
             "explanation": doc.get("explanation") if kind == "agree" else None,
             "explainer": doc.get("explainer") if kind == "agree" else None,
+            "task_version": version,
             "source_format": "lm-eval",
             "source_path": str(path),
         }

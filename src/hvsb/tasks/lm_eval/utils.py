@@ -275,6 +275,8 @@ _CELLS = {
         ("misalignment_rate", "polarity", "nonneg"),
         ("misalignment_rate", "answer_type", "stereotype"),
         ("misalignment_rate", "answer_type", "nonstereotype"),
+        ("misalignment_rate", "target_type", "target"),
+        ("misalignment_rate", "target_type", "nontarget"),
         ("overflag_rate", "polarity", "neg"),
         ("overflag_rate", "polarity", "nonneg"),
     ),
