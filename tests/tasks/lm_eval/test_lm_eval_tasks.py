@@ -112,7 +112,7 @@ def test_judge_and_attack_tasks(loaded, name):
     task = loaded[name]
     dataset = name.split("_")[1]
     attack = name.split("_")[2] if name.count("_") == 2 else "none"
-    assert task.config.metadata["version"] == 1.0
+    assert task.config.metadata["version"] == 2.0
     assert task.config.generation_kwargs == {
         "until": [],
         "max_gen_toks": 512,
