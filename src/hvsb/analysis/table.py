@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hvsb.analysis.bundle import in_bundle
 from hvsb.analysis.labels import derive
 from hvsb.analysis.readers import (
     ROW_FIELDS,
@@ -111,7 +112,7 @@ def discover(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
             found.append((path, True))
         elif path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and _looks_like_output(child):
+                if child.is_file() and _looks_like_output(child) and not in_bundle(child, path):
                     found.append((child, False))
         else:
             raise DataFileError(
@@ -128,9 +129,14 @@ def _looks_like_output(path: Path) -> bool:
     return path.suffix == ".json" and not path.name.startswith(("results_", "logs.json"))
 
 
+def is_inspect_log(path: Path) -> bool:
+    """Whether a file is read as an Inspect log (else as lm-eval samples)."""
+    return path.suffix in (".eval", ".json")
+
+
 def read_rows(path: Path) -> Iterable[Row]:
     """Rows of one file, chosen by its kind."""
-    if path.suffix in (".eval", ".json"):
+    if is_inspect_log(path):
         return read_inspect_log(path)
     if path.suffix == ".jsonl":
         return read_lm_eval_samples(path)
@@ -183,7 +189,7 @@ def _read_files(files: list[tuple[Path, bool]]) -> Iterator[tuple[pd.DataFrame, 
     workers = min(len(files), cpus or 1)
     size = sum(path.stat().st_size for path, _ in files)
     if workers > 1 and size >= PARALLEL_BYTES and "fork" in mp.get_all_start_methods():
-        if any(path.suffix in (".eval", ".json") for path, _ in files):
+        if any(is_inspect_log(path) for path, _ in files):
             import inspect_ai.log  # noqa: F401
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
             yield from map(_unpack, pool.map(_read_file, files))

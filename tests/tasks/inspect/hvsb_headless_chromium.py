@@ -66,7 +66,8 @@ class _DevTools:
 
 
 def page_text(url: str, expected: list[str], timeout: float = 90) -> str:
-    """The page's visible text once every expected string shows (or at the timeout)."""
+    """The page's visible text once every expected string shows, in any letter case (CSS
+    may upper-case labels in `innerText`), or at the timeout."""
     binary = chromium()
     if binary is None:
         raise FileNotFoundError("chromium")
@@ -98,7 +99,7 @@ def page_text(url: str, expected: list[str], timeout: float = 90) -> str:
                     session,
                 )
                 text = result["result"].get("value", "")
-                if all(word in text for word in expected):
+                if all(word.lower() in text.lower() for word in expected):
                     break
                 time.sleep(0.5)
             return text
@@ -110,3 +111,17 @@ def page_text(url: str, expected: list[str], timeout: float = 90) -> str:
             browser.wait(timeout=30)
             os.close(to_chrome_w)
             os.close(from_chrome_r)
+
+
+def shown_value(text: str, metric: str) -> str:
+    """The value of `metric` on the Inspect viewer's task page: under its name in the scorer
+    table (tab-separated rows, with many metrics) or on the line after its card's label
+    (upper-cased by CSS, with few)."""
+    lines = text.splitlines()
+    for number, line in enumerate(lines[:-1]):
+        headers = line.split("\t")
+        if metric in headers:
+            return lines[number + 1].split("\t")[headers.index(metric)]
+        if line.strip().lower() == metric.lower():
+            return lines[number + 1].strip()
+    raise AssertionError(f"{metric} not shown in the viewer:\n{text[:2000]}")

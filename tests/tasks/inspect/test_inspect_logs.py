@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from hvsb_headless_chromium import chromium, page_text
+from hvsb_headless_chromium import chromium, page_text, shown_value
 from inspect_ai.analysis import samples_df
 from inspect_ai.log import read_eval_log
 
@@ -49,16 +49,6 @@ def _wait_for(url: str, server: subprocess.Popen, seconds: float) -> None:
     pytest.fail(f"inspect view did not answer at {url} within {seconds} s")
 
 
-def _shown_value(text: str, metric: str) -> str:
-    """The value under `metric` in the viewer's scorer table (tab-separated rows)."""
-    lines = text.splitlines()
-    for number, line in enumerate(lines[:-1]):
-        headers = line.split("\t")
-        if metric in headers:
-            return lines[number + 1].split("\t")[headers.index(metric)]
-    raise AssertionError(f"{metric} not shown in the viewer:\n{text[:2000]}")
-
-
 def test_inspect_view_shows_our_task_and_metric(judge_cli_log: Path, tmp_path: Path) -> None:
     if chromium() is None:
         pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
@@ -78,7 +68,7 @@ def test_inspect_view_shows_our_task_and_metric(judge_cli_log: Path, tmp_path: P
         server.terminate()
         server.wait(timeout=30)
     assert "hvsb/judge" in text
-    shown = _shown_value(text, "hvsb/misalignment_rate")
+    shown = shown_value(text, "hvsb/misalignment_rate")
     if math.isnan(expected.value):
         assert shown == "NaN"
     else:
