@@ -43,6 +43,11 @@ class NotHvsbOutput(DataFileError):
     """A readable file that is not the output of an hvsb task (skipped in folder scans)."""
 
 
+def is_inspect_log(path: Path) -> bool:
+    """Whether a file is read as an Inspect log (else as lm-eval samples)."""
+    return path.suffix in (".eval", ".json")
+
+
 def looks_like_output(path: Path) -> bool:
     """Whether a file met in a folder scan may be an hvsb output (Inspect log or lm-eval
     samples file); other files (lm-eval results JSON, Inspect's logs.json) are passed over."""
@@ -57,7 +62,7 @@ def looks_like_output(path: Path) -> bool:
 
 def read_rows(path: Path) -> Iterator[Row]:
     """Rows of one file, read by its ecosystem's reader."""
-    if path.suffix in (".eval", ".json"):
+    if is_inspect_log(path):
         from hvsb.tasks.inspect.logs import read_log
 
         return read_log(path)

@@ -72,7 +72,7 @@ def test_killed_study_resumes_without_lost_or_repeated_samples(study: tuple[Path
     judged = _eval_files(out / "logs" / "judge")
     assert len(judged) == 2
 
-    second = subprocess.run(_hvsb("run", str(path)), capture_output=True, text=True)
+    second = subprocess.run(_hvsb("run", str(path), "--bundle"), capture_output=True, text=True)
     assert second.returncode == 0, second.stderr[-3000:]
     assert _eval_files(out / "logs" / "judge") == judged  # finished work was not redone
 
@@ -84,3 +84,8 @@ def test_killed_study_resumes_without_lost_or_repeated_samples(study: tuple[Path
     judged_ids = table[table.task == "judge"].groupby("attack")["id"].apply(set)
     assert judged_ids["none"] == judged_ids["targeted"]  # same scenarios in every condition
     assert (out / "report" / "report.html").is_file()
+    viewer = out / "report" / "viewer"  # --bundle: every log, with Inspect's viewer
+    assert (viewer / "index.html").is_file()
+    assert sorted(p.name for p in (viewer / "logs").rglob("*.eval")) == sorted(
+        p.name for p in (out / "logs").rglob("*.eval")
+    )

@@ -82,14 +82,29 @@ def view_page(page_path: Path, screenshot: Path | None = None) -> PageView:
 
 
 def page_text(url: str, expected: list[str], timeout: float = 90) -> str:
-    """The page's visible text once every expected string shows (or at the timeout)."""
+    """The page's visible text once every expected string shows, in any letter case (CSS
+    may upper-case labels in `innerText`), or at the timeout."""
     with _page() as (page, _errors):
         page.goto(url, wait_until="load")
         deadline = time.monotonic() + timeout
         text = ""
         while time.monotonic() < deadline:
             text = page.evaluate("document.body ? document.body.innerText : ''")
-            if all(word in text for word in expected):
+            if all(word.lower() in text.lower() for word in expected):
                 break
             time.sleep(0.5)
         return text
+
+
+def shown_value(text: str, metric: str) -> str:
+    """The value of `metric` on the Inspect viewer's task page: under its name in the scorer
+    table (tab-separated rows, with many metrics) or on the line after its card's label
+    (upper-cased by CSS, with few)."""
+    lines = text.splitlines()
+    for number, line in enumerate(lines[:-1]):
+        headers = line.split("\t")
+        if metric in headers:
+            return lines[number + 1].split("\t")[headers.index(metric)]
+        if line.strip().lower() == metric.lower():
+            return lines[number + 1].strip()
+    raise AssertionError(f"{metric} not shown in the viewer:\n{text[:2000]}")

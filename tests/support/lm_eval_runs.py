@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,10 @@ def lm_eval(*args: str) -> list[str]:
 
 def hvsb(*args: str) -> list[str]:
     return [sys.executable, "-m", "hvsb.cli", *args]
+
+
+def entry_point_task_folder() -> Path:
+    """The folder hvsb's `lm_eval.tasks` entry point names (lm-eval PR #4015's plugin form):
+    the directory of the package it points at."""
+    [entry] = [e for e in entry_points(group="lm_eval.tasks") if e.name == "hvsb"]
+    return Path(entry.load().__file__).resolve().parent

@@ -20,9 +20,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hvsb.analysis.bundle import in_bundle
 from hvsb.analysis.labels import derive
 from hvsb.errors import DataFileError
-from hvsb.rows import RECORD_KEYS, ROW_FIELDS, NotHvsbOutput, looks_like_output, read_rows
+from hvsb.rows import (
+    RECORD_KEYS,
+    ROW_FIELDS,
+    NotHvsbOutput,
+    is_inspect_log,
+    looks_like_output,
+    read_rows,
+)
 from hvsb.scenarios.record import GOLD_LABELS
 from hvsb.scorers.loglikelihood import MODE as LL_MODE
 
@@ -96,7 +104,7 @@ def discover(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
             found.append((path, True))
         elif path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and looks_like_output(child):
+                if child.is_file() and looks_like_output(child) and not in_bundle(child, path):
                     found.append((child, False))
         else:
             raise DataFileError(
@@ -175,7 +183,7 @@ def _read_files(files: list[tuple[Path, bool]]) -> Iterator[tuple[pd.DataFrame, 
     workers = min(len(files), cpus or 1)
     size = sum(path.stat().st_size for path, _ in files)
     if workers > 1 and size >= PARALLEL_BYTES and "fork" in mp.get_all_start_methods():
-        if any(path.suffix in (".eval", ".json") for path, _ in files):
+        if any(is_inspect_log(path) for path, _ in files):
             import inspect_ai.log  # noqa: F401
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
             yield from map(_unpack, pool.map(_read_file, files))

@@ -6,7 +6,9 @@ lm-eval's own CLI in this process with that folder added to every task manager i
 creates (any `--include_path` of the user's is kept and wins on name clashes), so all
 lm_eval subcommands and options work unchanged, with one default of hvsb's: `--model hf`
 without `--batch_size` runs 32 documents per batch (lm-eval's default is 1, one prompt
-per generate call, several times slower; see benchmarks/RESULTS.md).
+per generate call, several times slower; see benchmarks/RESULTS.md). lm-eval's own
+result logging passes through too: `--wandb_args` (a Weights & Biases run) and
+`--hf_hub_log_args` (results and samples pushed to a Hugging Face dataset repository).
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where.set_defaults(handler=_tasks_path)
     run = subparsers.add_parser(
         "lm-eval",
-        help="lm-eval's CLI with the hvsb tasks included; every lm_eval option passes through",
+        help="lm-eval's CLI with the hvsb tasks included; every lm_eval option passes "
+        "through, --wandb_args and --hf_hub_log_args (W&B, Hugging Face Hub) included",
         description="Runs `lm_eval ARGS...` with the hvsb tasks already on the include path, "
         "e.g. `hvsb lm-eval --model hf --model_args pretrained=PATH --tasks hvsb "
-        "--apply_chat_template`. `hvsb lm-eval --help` shows lm_eval's help.",
+        "--apply_chat_template`; lm-eval's --wandb_args project=NAME and --hf_hub_log_args "
+        "hub_results_org=ORG,push_results_to_hub=True reach lm-eval unchanged. "
+        "`hvsb lm-eval --help` shows lm_eval's help.",
         add_help=False,
     )
     run.set_defaults(handler=_lm_eval, accepts_extra=True)

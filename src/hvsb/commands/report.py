@@ -36,6 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="rename models (as logged, or their short name), e.g. hf/org/llama-8b=llama-8b",
     )
     parser.add_argument("--title", default="hvsb report", help="report title")
+    parser.add_argument(
+        "--bundle",
+        action="store_true",
+        help="also write the Inspect logs with Inspect's log viewer as a static site in "
+        "OUT/viewer (`inspect view bundle`), for any static web host",
+    )
     parser.set_defaults(handler=_report)
 
 
@@ -76,4 +82,14 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
     for path in (args.csv, args.parquet):
         if path:
             print(f"table → {path}")
+    if args.bundle:
+        print(bundle(paths, Path(args.out)))
     return 0
+
+
+def bundle(paths: list[str | Path], report_dir: Path) -> str:
+    """Write the log viewer bundle beside the report; the line that says where it is."""
+    from hvsb.analysis.bundle import BUNDLE_DIR, write_bundle
+
+    count = write_bundle(paths, report_dir / BUNDLE_DIR)
+    return f"{count} Inspect logs → {report_dir / BUNDLE_DIR / 'index.html'} (log viewer bundle)"

@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the plan and its size")
     parser.add_argument("--output-dir", help="override the study's output_dir")
     parser.add_argument("--no-report", action="store_true", help="stop after the evaluations")
+    parser.add_argument(
+        "--bundle", action="store_true", help="also write report/viewer: the logs' viewer site"
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -51,6 +54,10 @@ def _run(args: argparse.Namespace, _extra: list[str]) -> int:
         export(table, csv=report_dir / "table.csv")
         write_report(table, report_dir, title=f"hvsb study {study.name!r}")
         print(f"report → {report_dir / 'report.html'}", file=sys.stderr)
+        if args.bundle:
+            from hvsb.commands.report import bundle
+
+            print(bundle([Path(study.output_dir) / "logs"], report_dir), file=sys.stderr)
     minutes = (time.perf_counter() - start) / 60
     print(f"hvsb run: {len(outcome.logs)} logs in {minutes:.1f} min", file=sys.stderr)
     for failure in outcome.failures:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from inspect_ai.analysis import samples_df
 from inspect_ai.log import read_eval_log
-from support.browser import chromium, page_text
+from support.browser import chromium, page_text, shown_value
 from support.serve import free_port, stop, wait_until_ready
 
 pytestmark = pytest.mark.model
@@ -26,16 +26,6 @@ def test_samples_df_has_our_metadata_columns(judge_cli_log: Path, study_logs) ->
     assert set(frame["metadata_attack"]) == {"none", "targeted"}
     assert set(frame["id"]) == set(frame["metadata_id"])
     assert "score_judgment" in frame.columns
-
-
-def _shown_value(text: str, metric: str) -> str:
-    """The value under `metric` in the viewer's scorer table (tab-separated rows)."""
-    lines = text.splitlines()
-    for number, line in enumerate(lines[:-1]):
-        headers = line.split("\t")
-        if metric in headers:
-            return lines[number + 1].split("\t")[headers.index(metric)]
-    raise AssertionError(f"{metric} not shown in the viewer:\n{text[:2000]}")
 
 
 def test_inspect_view_shows_our_task_and_metric(judge_cli_log: Path, tmp_path: Path) -> None:
@@ -55,7 +45,7 @@ def test_inspect_view_shows_our_task_and_metric(judge_cli_log: Path, tmp_path: P
     finally:
         stop(server)
     assert "hvsb/judge" in text
-    shown = _shown_value(text, "hvsb/misalignment_rate")
+    shown = shown_value(text, "hvsb/misalignment_rate")
     if math.isnan(expected.value):
         assert shown == "NaN"
     else:

@@ -9,10 +9,11 @@ import inspect
 import json
 import math
 import re
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from support.lm_eval_runs import lm_eval, run_command
+from support.lm_eval_runs import entry_point_task_folder, lm_eval, run_command
 
 from hvsb import scorers
 from hvsb.cli import main
@@ -43,6 +44,8 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def test_lm_eval_validate_passes_for_every_task(env, tasks_path):
+    """The folder `hvsb tasks-path` prints, the one the `lm_eval.tasks` entry point names."""
+    assert Path(tasks_path) == entry_point_task_folder()
     done = run_command(
         lm_eval(
             "validate", "--tasks", ",".join(TASKS + GROUPS_AND_TAGS), "--include_path", tasks_path
@@ -266,15 +269,26 @@ def test_agree_tasks_say_what_they_need(tmp_path):
         utils.agree_docs(dataset="bbq", explanations=str(path))
 
 
+def test_the_lm_eval_tasks_entry_point_is_the_installed_task_folder():
+    """pyproject.toml declares `[project.entry-points."lm_eval.tasks"] hvsb =
+    "hvsb.tasks.lm_eval"`, the form upstream PR #4015 proposes; lm-eval 0.4.13 ignores it."""
+    [entry] = [e for e in entry_points(group="lm_eval.tasks") if e.name == "hvsb"]
+    assert entry.value == "hvsb.tasks.lm_eval"
+    folder = entry_point_task_folder()
+    assert folder == tasks_path()
+    assert (folder / "hvsb.yaml").is_file() and (folder / "_hvsb_common_yaml").is_file()
+
+
 def test_lm_eval_still_has_no_task_plugins():
-    """Upstream PR #4015 proposes task plugins (entry points). When the installed lm-eval
-    discovers tasks from installed packages, hvsb must register its folder there too."""
+    """Upstream PR #4015 proposes task plugins (entry points), and hvsb declares one. When
+    the installed lm-eval discovers tasks from installed packages, check that it loads hvsb's
+    and say in the README that `--tasks hvsb` then works without `hvsb lm-eval`."""
     from lm_eval.tasks import _index, manager
 
     for module in (manager, _index):
         assert "entry_points" not in inspect.getsource(module), (
-            "lm-eval now discovers task plugins: register hvsb.tasks.lm_eval with its "
-            "entry point in pyproject.toml and document it in the README"
+            "lm-eval now discovers task plugins: test that it finds hvsb's `lm_eval.tasks` "
+            "entry point and document it in the README"
         )
 
 
