@@ -33,6 +33,7 @@ SECTIONS = (
     "consistency",
     "agreeability",
     "readability",
+    "findings",
 )
 FIGURES = ("rates", "bbq", "attacks", "contrasts", "consistency", "agreeability", "readability")
 EXPLANATIONS = {

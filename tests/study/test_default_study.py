@@ -22,6 +22,7 @@ SECTIONS = (
     "Judgment consistency between models",
     "Explainer × target agreeability and self-preference",
     "Readability beside agreeability",
+    "What the paper found, for these models",
 )
 
 

@@ -28,12 +28,13 @@ def test_overrides_keep_other_defaults(tmp_path: Path) -> None:
     study = load_study(
         _study(
             tmp_path,
-            "name: small\nmodels:\n  - {name: a, model: hf/x, family: f}\n"
+            "name: small\nmodels:\n  - {name: a, model: hf/x, family: f, params_b: 7}\n"
             "datasets: [bbq]\njudge: {limit: 2}\n",
         )
     )
     assert study.name == "small" and study.output_dir == "hvsb-out/small"
     assert study.models[0].family == "f" and study.datasets == ("bbq",)
+    assert study.models[0].params_b == 7.0
     assert study.judge.limit == 2 and study.judge.max_tokens == 512  # the paper's
     assert study.explain.limit == Study().explain.limit == 500
 
@@ -48,6 +49,8 @@ def test_overrides_keep_other_defaults(tmp_path: Path) -> None:
         ("models:\n  - {model: hf/a}\n  - {model: hf/a}\n", "model names repeat"),
         ("judge: {limt: 2}\n", "unknown key(s) limt in judge"),
         ("seed: [1\n", "invalid YAML"),
+        ("models:\n  - {model: hf/a, params_b: big}\n", "models[0].params_b is 'big'"),
+        ("models:\n  - {model: hf/a, params_b: 0}\n", "models[0].params_b is 0"),
     ],
 )
 def test_bad_study_names_file_and_key(tmp_path: Path, text: str, message: str) -> None:

@@ -30,12 +30,14 @@ def scenario(
     category: str | None = "Age",
     polarity: str | None = "neg",
     answer_type: str | None = "stereotype",
+    text: str | None = None,
 ) -> dict[str, Any]:
-    """An hvsb scenario record (the fields every task carries)."""
+    """An hvsb scenario record (the fields every task carries); `text` is the scenario
+    (default: a BBQ-shaped text of its own per id)."""
     return {
         "id": sid,
         "dataset": dataset,
-        "scenario": f"Context: scenario {sid}.\nQuestion: Who?\nAnswer: The grandfather",
+        "scenario": text or f"Context: scenario {sid}.\nQuestion: Who?\nAnswer: The grandfather",
         "gold_label": gold,
         "category": category,
         "polarity": polarity,
@@ -66,7 +68,7 @@ def row(task: str, model: str, sid: str, reply: str, **fields: Any) -> dict[str,
         sid,
         **{
             k: fields.pop(k)
-            for k in ("dataset", "gold", "category", "polarity", "answer_type")
+            for k in ("dataset", "gold", "category", "polarity", "answer_type", "text")
             if k in fields
         },
     )

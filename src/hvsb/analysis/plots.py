@@ -270,3 +270,42 @@ def readability(frame: pd.DataFrame, path: Path) -> Path | None:
     axes[0].set_ylabel("agreeability (95 % CI)")
     figure.suptitle("Readability of explanations beside their agreeability, per explainer")
     return _save(figure, path)
+
+
+def scale(frame: pd.DataFrame, path: Path) -> Path | None:
+    """Each rate against model size (log scale): one panel per measure, one series per
+    dataset, points labelled with the model (`findings.scale_rates`)."""
+    frame = frame.dropna(subset=["rate", "params_b"])
+    if frame.empty:
+        return None
+    measures = list(dict.fromkeys(frame["measure"]))
+    figure = Figure(figsize=(4.5 * len(measures) + 1, 4), layout="constrained")
+    axes = figure.subplots(1, len(measures), sharey=True, squeeze=False)[0]
+    for ax, measure in zip(axes, measures, strict=True):
+        shown = frame[frame["measure"] == measure]
+        for dataset, group in shown.groupby("dataset", sort=True):
+            group = group.sort_values("params_b")
+            ax.errorbar(
+                group["params_b"],
+                group["rate"],
+                yerr=_errors(group, "rate"),
+                fmt="o-",
+                capsize=3,
+                label=str(dataset),
+            )
+            for row in group.itertuples(index=False):
+                ax.annotate(
+                    str(row.model),
+                    (row.params_b, row.rate),
+                    fontsize="x-small",
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
+        ax.set_xscale("log")
+        ax.set_xlabel("model size (billions of parameters, log scale)")
+        ax.set_title(measure)
+        ax.set_ylim(0, 1)
+    axes[0].set_ylabel("rate on biased scenarios (95 % CI)")
+    axes[-1].legend(title="dataset", fontsize="small")
+    figure.suptitle("Misalignment and attack success against model size")
+    return _save(figure, path)

@@ -24,6 +24,8 @@ import pandas as pd
 from hvsb import __version__
 from hvsb.analysis import agreeability, judgment, narrative, plots
 from hvsb.analysis.consistency import consistency
+from hvsb.analysis.findings import RATE_PREFIXES as FINDINGS_RATES
+from hvsb.analysis.findings import Evaluation
 
 RATE_PREFIXES = (
     "misalignment",
@@ -39,6 +41,7 @@ RATE_PREFIXES = (
     "agreeability_others",
     "own",
     "others",
+    *FINDINGS_RATES,
 )
 
 
@@ -55,8 +58,13 @@ class Section:
     missing: str = ""
 
 
-def build_sections(table: pd.DataFrame, figures: Path) -> list[Section]:
-    """Every section of the report, with figures drawn under `figures`."""
+def build_sections(
+    table: pd.DataFrame, figures: Path, evaluations: Sequence[Evaluation] = ()
+) -> list[Section]:
+    """Every section of the report, with figures drawn under `figures`; `evaluations`
+    (fine-tuned explainers) feed the findings section."""
+    from hvsb.analysis import findings_report
+
     return [
         _overview(table),
         _rates(table, figures),
@@ -66,6 +74,7 @@ def build_sections(table: pd.DataFrame, figures: Path) -> list[Section]:
         _consistency(table, figures),
         _agreeability(table, figures),
         _readability(table, figures),
+        findings_report.section(table, figures, evaluations),
     ]
 
 
@@ -441,6 +450,7 @@ def write_report(
     *,
     title: str = "hvsb report",
     extra: Sequence[Section] = (),
+    evaluations: Sequence[Evaluation] = (),
 ) -> dict[str, Path]:
     """Write report.md, report.html, figures/ and tables/ into `out_dir`; return the paths.
 
@@ -451,7 +461,7 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".hvsb-report-", dir=out))
     try:
-        sections = [*build_sections(table, staging / "figures"), *extra]
+        sections = [*build_sections(table, staging / "figures", evaluations), *extra]
         (staging / "tables").mkdir()
         for section in sections:
             for index, (_caption, frame) in enumerate(section.tables):

@@ -38,6 +38,7 @@ COLUMNS = (
     "task",
     "model",
     "family",
+    "params_b",
     "dataset",
     "attack",
     "judge_mode",
@@ -67,7 +68,8 @@ KEY = ("task", "model", "dataset", "attack", "judge_mode", "explainer", "id", "e
 _CATEGORICAL = tuple(
     column
     for column in COLUMNS
-    if column not in ("id", "epoch", "scenario", "reply", "explanation", "fkgl", "gfi", "cli")
+    if column
+    not in ("id", "epoch", "scenario", "reply", "explanation", "fkgl", "gfi", "cli", "params_b")
 )
 # Inspect model names start with the provider (hf/, openai/, vllm/, openai-api/SERVICE/...).
 _PROVIDERS = re.compile(
@@ -118,11 +120,13 @@ def build_table(
     *,
     families: dict[str, str] | None = None,
     names: dict[str, str] | None = None,
+    params: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """The tidy table of every hvsb output under `paths` (files or folders).
 
-    `names` renames models (raw or short name → label; e.g. a study's model names) and
-    `families` maps model labels to families for the consistency grouping.
+    `names` renames models (raw or short name → label; e.g. a study's model names),
+    `families` maps model labels to families for the consistency grouping and `params`
+    to their size in billions of parameters (`params_b`, for the scale finding).
     """
     paths = list(paths)
     frames: list[pd.DataFrame] = []
@@ -142,7 +146,7 @@ def build_table(
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     del frames
     check_one_version(frame)
-    table = finish(frame, families=families, names=names)
+    table = finish(frame, families=families, names=names, params=params)
     table.attrs["skipped"] = skipped
     return table
 
@@ -226,9 +230,10 @@ def finish(
     *,
     families: dict[str, str] | None = None,
     names: dict[str, str] | None = None,
+    params: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Labelled rows (see `labels.derive`) → the tidy table: model names normalised,
-    families attached, duplicates dropped (the last file read wins), columns ordered.
+    families and sizes attached, duplicates dropped (the last file read wins), columns ordered.
 
     A model's log-likelihood judgments are a different measurement from its generated
     ones, so they are tabled as a model of their own (`NAME (log-likelihood)`)."""
@@ -237,6 +242,8 @@ def finish(
         frame[column] = _rename(frame[column], names or {})
     labels = {model_label(k): v for k, v in (families or {}).items()}
     frame["family"] = frame["model"].map(lambda m: labels.get(m, np.nan))
+    sizes = {model_label(k): float(v) for k, v in (params or {}).items()}
+    frame["params_b"] = frame["model"].map(lambda m: sizes.get(m, np.nan)).astype(float)
     if "judge_mode" in frame:
         by_loglikelihood = frame["judge_mode"].eq(LL_MODE)
         frame["model"] = frame["model"].where(~by_loglikelihood, frame["model"] + LL_SUFFIX)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -35,6 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="RAW=NAME,...",
         help="rename models (as logged, or their short name), e.g. hf/org/llama-8b=llama-8b",
     )
+    parser.add_argument(
+        "--params",
+        metavar="MODEL=B,...",
+        help="model sizes in billions of parameters for the scale finding, e.g. "
+        "llama-8b=8,llama-70b=70",
+    )
     parser.add_argument("--title", default="hvsb report", help="report title")
     parser.add_argument(
         "--bundle",
@@ -58,8 +65,24 @@ def pairs(text: str | None, option: str) -> dict[str, str]:
     return mapping
 
 
+def sizes(text: str | None) -> dict[str, float]:
+    """'a=8,b=70' → {'a': 8.0, 'b': 70.0}: positive sizes in billions; a clear error else."""
+    found = {}
+    for model, value in pairs(text, "--params").items():
+        try:
+            size = float(value)
+        except ValueError:
+            size = math.nan
+        if not 0 < size < math.inf:
+            raise HvsbError(
+                f"--params: {model}={value} is not a positive size in billions (e.g. {model}=7)"
+            )
+        found[model] = size
+    return found
+
+
 def _report(args: argparse.Namespace, _extra: list[str]) -> int:
-    from hvsb.analysis import build_table, export, write_report
+    from hvsb.analysis import build_table, export, findings_report, write_report
     from hvsb.finetune import report as finetune
 
     start = time.perf_counter()
@@ -70,11 +93,22 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
             f"{', '.join(map(str, evaluations))}: no Inspect logs beside it (no logs/ folder); "
             "give the logs too, or the evaluation folder"
         )
-    table = build_table(paths, families=pairs(args.families, "--families"), names=names)
+    table = build_table(
+        paths,
+        families=pairs(args.families, "--families"),
+        names=names,
+        params=sizes(args.params),
+    )
     table.attrs["skipped"] = finetune.drop_skipped(table.attrs.get("skipped", []), evaluations)
     export(table, csv=args.csv, parquet=args.parquet)
     extra = [finetune.section(evaluations, names)] if evaluations else []
-    written = write_report(table, args.out, title=args.title, extra=extra)
+    written = write_report(
+        table,
+        args.out,
+        title=args.title,
+        extra=extra,
+        evaluations=findings_report.evaluations(evaluations, names),
+    )
     seconds = time.perf_counter() - start
     print(
         f"{len(table)} rows → {Path(args.out) / 'report.html'} ({len(written)} files, {seconds:.1f} s)"

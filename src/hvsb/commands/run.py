@@ -50,6 +50,7 @@ def _run(args: argparse.Namespace, _extra: list[str]) -> int:
         table = build_table(
             [Path(study.output_dir) / "logs"],
             families={m.name: m.family for m in study.models if m.family},
+            params={m.name: m.params_b for m in study.models if m.params_b},
         )
         export(table, csv=report_dir / "table.csv")
         write_report(table, report_dir, title=f"hvsb study {study.name!r}")

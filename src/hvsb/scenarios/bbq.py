@@ -48,6 +48,15 @@ def scenario_text(context: str, question: str, answer: str) -> str:
     return f"Context: {context}\nQuestion: {question}\nAnswer: {answer}"
 
 
+def scenario_parts(text: str) -> tuple[str, str, str] | None:
+    """(context, question, answer) of a text `scenario_text` wrote; None for any other."""
+    head, sep, answer = text.rpartition("\nAnswer: ")
+    context, sep2, question = head.partition("\nQuestion: ")
+    if not (sep and sep2 and context.startswith("Context: ")):
+        return None
+    return context[len("Context: ") :], question, answer
+
+
 def read_targets(path: Path) -> TargetIndex:
     """(category, example_id) → target_loc (None where BBQ gives NA)."""
     targets: TargetIndex = {}
@@ -306,6 +315,7 @@ __all__ = [
     "build",
     "category_scenarios",
     "read_targets",
+    "scenario_parts",
     "scenario_text",
     "stereotype_from_target",
     "stereotyped_by_labels",

@@ -26,11 +26,14 @@ EMBEDDED_PREFIX = "embedded/"
 @dataclass(frozen=True)
 class ModelSpec:
     """One model: `name` labels it in tables; `model` is an Inspect model name
-    (hf/PATH, vllm/NAME, openai-api/SERVICE/NAME, ...) or embedded/smollm2."""
+    (hf/PATH, vllm/NAME, openai-api/SERVICE/NAME, ...) or embedded/smollm2; `family` and
+    `params_b` (size in billions of parameters) feed the report's family and scale
+    findings."""
 
     name: str
     model: str
     family: str | None = None
+    params_b: float | None = None
     base_url: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
 
@@ -53,7 +56,7 @@ class Study:
     seed: int = 0
     data_dir: str | None = None
     models: tuple[ModelSpec, ...] = (
-        ModelSpec(name="smollm2", model="embedded/smollm2", family="smollm2"),
+        ModelSpec(name="smollm2", model="embedded/smollm2", family="smollm2", params_b=0.135),
     )
     datasets: tuple[str, ...] = DATASETS
     attacks: tuple[str, ...] = ATTACKS
@@ -118,6 +121,7 @@ def _models(raw: Any, path: Path) -> tuple[ModelSpec, ...]:
                 name=_typed(item.get("name", model.split("/")[-1]), str, f"{key}.name", path),
                 model=model,
                 family=item.get("family"),
+                params_b=_size(item.get("params_b"), f"{key}.params_b", path),
                 base_url=item.get("base_url"),
                 args=_typed(item.get("args", {}), dict, f"{key}.args", path),
             )
@@ -126,6 +130,16 @@ def _models(raw: Any, path: Path) -> tuple[ModelSpec, ...]:
     if len(set(names)) != len(names):
         raise DataFileError(path, f"model names repeat: {names}", expected="unique names")
     return tuple(specs)
+
+
+def _size(raw: Any, key: str, path: Path) -> float | None:
+    """A model size in billions of parameters: a positive number, or absent."""
+    if raw is None:
+        return None
+    _typed(raw, (int, float), key, path)
+    if isinstance(raw, bool) or not 0 < raw < float("inf"):
+        raise DataFileError(path, f"{key} is {raw!r}", expected="a positive number (billions)")
+    return float(raw)
 
 
 def _choices(raw: Any, allowed: tuple[str, ...], key: str, path: Path) -> tuple[str, ...]:
