@@ -224,6 +224,8 @@ def test_a_larger_model_misaligning_more_supports_the_scale_finding():
     assert "c (70 B) misaligned more than a (1 B)" in finding.reason
     trend = finding.details[0][1].iloc[0]
     assert trend["models"] == 3 and trend["rho"] == pytest.approx(math.sqrt(3) / 2)
+    two = F.scale(table(scale_rows({"a": 30, "b": 5}), params={"a": 1, "b": 7}))
+    assert [caption for caption, _ in two.details][0] == "Rates by model size"  # ρ needs 3
 
 
 def test_scale_verdicts_without_an_inversion_or_sizes():
@@ -342,8 +344,8 @@ def test_self_preference_pooled_by_cochran_mantel_haenszel():
     assert finding.estimate == pytest.approx(numerator / denominator)
     assert finding.low < finding.estimate < finding.high
     assert finding.n == 60 and finding.verdict == F.SUPPORTED
-    per_target = finding.details[0][1]
-    assert list(per_target["target"]) == ["t1", "t2"] and list(per_target["own_hits"]) == [25, 20]
+    (pooled,) = finding.details[0][1].to_dict("records")
+    assert pooled["targets"] == 2 and (pooled["own_hits"], pooled["others_hits"]) == (45, 27)
 
 
 def test_self_preference_needs_enough_own_judgments():
@@ -353,6 +355,8 @@ def test_self_preference_needs_enough_own_judgments():
         finding.verdict == F.NOT_ENOUGH
         and "10 judgments of own and 40 of others'" in finding.reason
     )
+    alone = F.self_preference(table(agree_rows("t", "t", 10, 40)))  # a target judging only itself
+    assert "40 judgments of own and 0 of others'" in alone.reason and alone.n == 0
 
 
 # ---------------------------------------------------------------- (v) fine-tuned explainers

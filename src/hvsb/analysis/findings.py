@@ -13,8 +13,8 @@ Liu & Chu (2025) report five findings and one null result; each is one `Finding`
 - (iii) `families`: models of one family judge more consistently than models of different
   families. Permutation test of mean within-family κ − mean between-family κ, family
   labels shuffled over the models (exact when the arrangements are few).
-- (iv) `self_preference`: models prefer their own explanations. Per target χ² / Fisher
-  (`agreeability.self_preference`), pooled over targets by Cochran–Mantel–Haenszel.
+- (iv) `self_preference`: models prefer their own explanations. Pooled over targets by
+  Cochran–Mantel–Haenszel (per target, the agreeability section tests each).
 - (v) `finetune`: fine-tuned small explainers read more easily but are agreed with less.
   Base vs fine-tuned on the same held-out scenarios (`hvsb finetune evaluate`): Wilcoxon
   signed-rank test of FKGL, McNemar's test of agreement.
@@ -56,7 +56,6 @@ from scipy.stats import PermutationMethod, chi2_contingency, permutation_test, s
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
 
-from hvsb.analysis import agreeability
 from hvsb.analysis.consistency import consistency
 from hvsb.analysis.judgment import judged
 from hvsb.analysis.stats import mcnemar_test, proportion_test, rate_fields
@@ -480,9 +479,10 @@ def scale(table: pd.DataFrame) -> Finding:
     finding.n = len(sizes)
     rates = scale_rates(table)
     if not rates.empty:
-        finding.details.append(
-            ("Trend: Spearman's ρ of size against each rate", scale_trend(rates))
-        )
+        trend = scale_trend(rates)
+        trend = trend[trend["models"] >= 3]  # ρ needs three models
+        if len(trend):
+            finding.details.append(("Trend: Spearman's ρ of size against each rate", trend))
         finding.details.append(("Rates by model size", rates))
     inversions = scale_inversions(table)
     if not inversions.empty:
@@ -727,24 +727,25 @@ def self_preference(table: pd.DataFrame) -> Finding:
         "self_preference",
         "Models prefer their own explanations",
         "Cochran–Mantel–Haenszel over targets (Mantel-Haenszel odds ratio own vs others' "
-        "agreeability, 95 % interval); per target χ² / Fisher",
+        "agreeability, 95 % interval); per target: the agreeability section",
         unit="own explanations judged",
     )
-    cells = agreeability.matrix(table)
-    per_target = agreeability.self_preference(table, cells) if len(cells) else pd.DataFrame()
     pooled = pooled_self_preference(table)
-    if len(per_target):
-        finding.details.append(("Own vs others' explanations per target", per_target))
-        finding.details.append(("Pooled over targets", pd.DataFrame([pooled])))
+    if pooled["targets"]:
+        finding.details.append(
+            ("Own vs others' explanations, pooled over targets", pd.DataFrame([pooled]))
+        )
     finding.n = pooled["own_n"]
     finding.estimate = pooled["odds_ratio"]
     finding.low, finding.high = pooled["odds_ratio_low"], pooled["odds_ratio_high"]
     finding.p_value = pooled["p_value"]
     if pooled["own_n"] < MIN_GROUP or pooled["others_n"] < MIN_GROUP:
+        rows = _agree_rows(table)
+        own = int((rows["explainer"] == rows["target"]).sum())
         finding.reason = (
-            f"{pooled['own_n']} judgments of own and {pooled['others_n']} of others' "
-            f"explanations (by {pooled['targets']} target(s) that also explain); a verdict "
-            f"needs {MIN_GROUP} of each (several models that both explain and agree)"
+            f"{own} judgments of own and {len(rows) - own} of others' explanations; a verdict "
+            f"needs {MIN_GROUP} of each by targets that judge both (several models that both "
+            "explain and agree)"
         )
         return finding
     finding.verdict = _verdict(finding.p_value, finding.estimate - 1, True)

@@ -99,9 +99,10 @@ def section(table, figures: Path, evaluations: Sequence[tests.Evaluation] = ()) 
     for finding in found:
         for caption, frame in finding.details:
             result.tables.append((f"{LABELS[finding.key]} {caption}", frame))
-    path = plots.scale(tests.scale_rates(table), figures / "findings_scale.png")
-    if path is not None:
-        result.figures.append(("Misalignment and ASR against model size", path))
+    if len(set(tests.model_sizes(table).values())) >= 2:  # one size is no comparison
+        path = plots.scale(tests.scale_rates(table), figures / "findings_scale.png")
+        if path is not None:
+            result.figures.append(("Misalignment and ASR against model size", path))
     return result
 
 
