@@ -1,9 +1,11 @@
 """The causal families the paper fine-tuned (GPT-2, OPT, Phi) and Llama-style, built tiny here.
 
 Random-weight models from each family's config with the embedded model's tokenizer
-(no chat template, like the paper's models, so the paper's plain `prompt + " " +
-explanation` format is used): LoRA on all linear layers must train, lower the eval loss,
-and merge into a folder that loads and generates as a plain model of that family.
+(no chat template, like the paper's models; the paper's plain `prompt + " " +
+explanation` format is the default anyway): LoRA on all linear layers must train, lower
+the eval loss, and merge into a folder that loads and generates as a plain model of that
+family. hvsb's options (chat template, completion-only loss, EOS) train a tiny Llama with
+the embedded model's chat template, and its card says they were used.
 """
 
 from __future__ import annotations
@@ -75,3 +77,35 @@ def test_family_trains_and_merges(family, tmp_path, teacher_log, model_path):
     original = AutoModelForCausalLM.from_pretrained(str(base)).state_dict()
     changed = [k for k, v in merged.state_dict().items() if not torch.equal(v, original[k])]
     assert changed and all(k.endswith("weight") for k in changed)  # LoRA deltas, no bias
+
+
+def test_hvsb_options_are_flags_and_the_card_says_so(tmp_path, teacher_log, model_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_path))  # keeps its chat template
+    config = _configs(
+        len(tokenizer), tokenizer.pad_token_id, tokenizer.bos_token_id, tokenizer.eos_token_id
+    )["llama"]
+    torch.manual_seed(0)
+    base = tmp_path / "llama"
+    AutoModelForCausalLM.from_config(config).save_pretrained(str(base))
+    tokenizer.save_pretrained(str(base))
+    out = tmp_path / "run"
+    code = main(
+        ["finetune", "train", "--base", str(base), "--data", str(teacher_log), "--out", str(out),
+         "--eval-fraction", "0.2", "--batch-size", "2", "--lora-r", "8", "--lr", "1e-2",
+         "--warmup-steps", "0", "--max-steps", "2", "--eval-steps", "2",
+         "--prompt-format", "chat", "--loss", "completion", "--eos"]
+    )  # fmt: skip
+    assert code == 0
+    card = json.loads((out / "merged" / CARD_JSON).read_text())
+    readme = (out / "merged" / "README.md").read_text()
+    assert card["hyperparameters"]["eos"] is True and card["prompt_format"] == "chat"
+    assert card["training_text"]["loss_on"] == "completion"
+    assert card["training_text"]["ending"] == "the chat template's end-of-turn token"
+    departures = card["departures_from_paper"]
+    assert "loss_on: 'completion' (paper: 'full')" in departures
+    assert "eos: True (paper: False)" in departures
+    assert any(d.startswith("prompt_format: 'chat'") for d in departures)
+    assert "Loss: on the explanation tokens only" in readme
+    assert "- loss_on: 'completion' (paper: 'full')" in readme

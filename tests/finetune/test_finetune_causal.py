@@ -2,8 +2,9 @@
 
 The teacher explanations come from a real `hvsb/explain` run (fixture `teacher_log`).
 Training overrides the paper's schedule so a few CPU steps show learning (no warm-up, a
-higher learning rate, rank 8, batch 2); everything else is the CLI's default path,
-including QLoRA's automatic fallback to LoRA on a machine without CUDA.
+higher learning rate, rank 8, batch 2); everything else is the CLI's default path: the
+paper's training text (`prompt + " " + explanation`, no chat template, no EOS) and
+whole-sequence loss, and QLoRA's automatic fallback to LoRA on a machine without CUDA.
 """
 
 from __future__ import annotations
@@ -73,6 +74,38 @@ def test_eval_loss_goes_down_and_best_checkpoint_is_kept(run):
     assert card["steps"] == 4 and card["seconds_per_100_steps"] > 0
 
 
+def test_defaults_are_the_papers_training_text_and_loss(run):
+    card, readme = run["card"], (run["out"] / "merged" / "README.md").read_text()
+    settings = card["hyperparameters"]
+    assert (settings["prompt_format"], settings["loss_on"], settings["eos"]) == (
+        "plain",
+        "full",
+        False,
+    )
+    assert settings["max_length"] == 512 and card["prompt_format"] == "plain"
+    assert card["training_text"] == {
+        "format": "plain", "loss_on": "full", "ending": "no EOS (the paper's text)", "max_length": 512
+    }  # fmt: skip
+    assert (
+        "format: plain, no EOS (the paper's text); loss on full tokens; context 512"
+        in run["stderr"]
+    )
+    assert 'Format: `plain`, the paper\'s `prompt + " " + explanation`' in readme
+    assert "Loss: on every token of the text (the paper's)" in readme
+    # the test's schedule overrides are listed as departures, the paper's defaults are not
+    departures = card["departures_from_paper"]
+    assert (
+        "lora_r: 8 (paper: 64)" in departures
+        and "learning_rate: 0.003 (paper: 0.0003)" in departures
+    )
+    assert not any(
+        d.startswith(("loss_on", "eos", "prompt_format", "lora_alpha")) for d in departures
+    )
+    assert "- max_steps: 4 (paper: -1)" in readme
+    if not torch.cuda.is_available():
+        assert any(d.startswith("method: 'lora' (paper: 'qlora'") for d in departures)
+
+
 def test_model_card_describes_base_data_and_hyperparameters(run, teacher_log, model_path):
     card, readme = run["card"], (run["out"] / "merged" / "README.md").read_text()
     assert card["base_model"] == str(model_path)
@@ -95,12 +128,14 @@ def test_merged_folder_is_the_best_adapter_merged(run, model_path):
     assert not (merged / "adapter_config.json").exists()  # a plain model, not an adapter
     tokenizer = AutoTokenizer.from_pretrained(str(merged))
     model = AutoModelForCausalLM.from_pretrained(str(merged), dtype=torch.float32)
+    settings = run["card"]["hyperparameters"]
     rows, _ = featurize(
         read_split(run["out"] / "data" / "eval.jsonl"),
         tokenizer,
         fmt=run["card"]["prompt_format"],
-        max_length=512,
-        loss_on="completion",
+        max_length=settings["max_length"],
+        loss_on=settings["loss_on"],
+        eos=settings["eos"],
     )
     with torch.no_grad():  # Trainer's eval loss: batch means weighted by batch size
         batches = [rows[i : i + 2] for i in range(0, len(rows), 2)]
@@ -136,10 +171,10 @@ def test_merged_model_runs_the_inspect_explain_task(run, data_dir, tmp_path):
 
 def test_merged_model_runs_the_lm_eval_explain_task(run, data_dir, tmp_path):
     merged = run["out"] / "merged"
-    # trained in the chat format (the tokenizer has a template), so lm-eval applies it too
+    # trained on the paper's plain text, so lm-eval shows it the plain prompt (no template)
     code, _, stderr = run_cli(
         ["lm-eval", "--model", "hf", "--model_args", f"pretrained={merged}",
-         "--tasks", "hvsb_explain_bbq", "--apply_chat_template", "--limit", "2",
+         "--tasks", "hvsb_explain_bbq", "--limit", "2",
          "--gen_kwargs", "max_gen_toks=16,do_sample=False",
          "--metadata", json.dumps({"data_dir": str(data_dir)}),
          "--output_path", str(tmp_path), "--log_samples"]

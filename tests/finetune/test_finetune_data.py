@@ -96,3 +96,17 @@ def test_split_round_trips_through_files(tmp_path):
     assert read_split(tmp_path / "data" / "train.jsonl") == data.train
     assert read_split(tmp_path / "data" / "eval.jsonl") == data.eval
     assert data.summary()["train"] == 18 and data.summary()["eval"] == 2
+
+
+def test_examples_carry_every_field_an_explanation_record_has():
+    """Every metadata key `load_explanations` gives survives into the split (a new scenario
+    field, e.g. BBQ's `target_type`, must not break `clean`)."""
+    from hvsb.explanations import METADATA_KEYS
+    from hvsb.scenarios.record import FLAT_FIELDS
+
+    record = {**_record(0), **{key: f"value of {key}" for key in METADATA_KEYS}}
+    (example,), _ = clean([record])
+    assert "target_type" in FLAT_FIELDS
+    assert {key: getattr(example, key) for key in METADATA_KEYS} == {
+        key: record[key] for key in METADATA_KEYS
+    }

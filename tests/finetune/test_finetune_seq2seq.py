@@ -39,6 +39,9 @@ def test_seq2seq_training_lowers_eval_loss(run):
     evals = [(h["step"], h["eval_loss"]) for h in card["log_history"] if "eval_loss" in h]
     assert [step for step, _ in evals] == [0, 3, 6]
     assert card["eval_loss_after"] < card["eval_loss_before"]
+    # the decoder learns its target whatever --loss / --eos say: no departure there
+    assert card["training_text"]["loss_on"] == "target"
+    assert not any(d.startswith(("loss_on", "eos")) for d in card["departures_from_paper"])
 
 
 def test_merged_seq2seq_model_generates(run):

@@ -44,17 +44,25 @@ def _decode(tokenizer, features, labelled: bool) -> str:
 
 def test_plain_format_is_the_papers_prompt_space_explanation(tokenizer):
     prompt, completion = split_text(EXAMPLE, tokenizer, "plain")
-    assert prompt + completion == (
-        explain_prompt(EXAMPLE.scenario) + " " + EXAMPLE.explanation + tokenizer.eos_token
+    assert prompt + completion == explain_prompt(EXAMPLE.scenario) + " " + EXAMPLE.explanation
+    _, ended = split_text(EXAMPLE, tokenizer, "plain", eos=True)
+    assert ended == " " + EXAMPLE.explanation + tokenizer.eos_token  # --eos: learn to stop
+
+
+def test_the_papers_full_loss_covers_every_token(tokenizer):
+    features = causal_features(EXAMPLE, tokenizer, "plain", 512, "full")
+    assert features.labels == features.input_ids
+    assert tokenizer.decode(features.input_ids) == (
+        explain_prompt(EXAMPLE.scenario) + " " + EXAMPLE.explanation
     )
 
 
 def test_completion_loss_covers_exactly_the_explanation_and_eos(tokenizer):
-    features = causal_features(EXAMPLE, tokenizer, "plain", 512, "completion")
+    features = causal_features(EXAMPLE, tokenizer, "plain", 512, "completion", eos=True)
     assert _decode(tokenizer, features, True) == " " + EXAMPLE.explanation + tokenizer.eos_token
     assert _decode(tokenizer, features, False) == explain_prompt(EXAMPLE.scenario)
-    full = causal_features(EXAMPLE, tokenizer, "plain", 512, "full")
-    assert full.labels == full.input_ids  # the paper's full-sequence loss
+    bare = causal_features(EXAMPLE, tokenizer, "plain", 512, "completion")
+    assert _decode(tokenizer, bare, True) == " " + EXAMPLE.explanation
 
 
 def test_chat_format_trains_the_assistant_turn(tokenizer):

@@ -35,7 +35,8 @@ def _register_train(actions: argparse._SubParsersAction) -> None:
         description=(
             "SFT on a teacher's explanations (Inspect logs of hvsb/explain, lm-eval "
             "samples_hvsb_explain_*.jsonl, or JSONL of {id, scenario, explanation}). "
-            "Defaults are the paper's (PROTOCOL §4). QLoRA (4-bit NF4) is used when CUDA "
+            "Defaults are the paper's (PROTOCOL §4): prompt + ' ' + explanation, loss over "
+            "the whole sequence, context 512, its LoRA hyperparameters. QLoRA (4-bit NF4) is used when CUDA "
             "and bitsandbytes are present, else LoRA; the choice and its reason are printed. "
             "Writes OUT/merged (an HF model folder with README.md model card), OUT/adapter, "
             "OUT/checkpoints (a rerun resumes from the last one) and OUT/data (the split)."
@@ -107,16 +108,22 @@ def _register_train(actions: argparse._SubParsersAction) -> None:
     train.add_argument("--max-length", type=int, default=PAPER.max_length, help="context")
     train.add_argument(
         "--loss",
-        choices=("completion", "full"),
+        choices=("full", "completion"),
         default=PAPER.loss_on,
-        help="completion: explanation tokens only; full: whole sequence (the paper)",
+        help="full: every token of the text (the paper); completion: the explanation tokens only",
     )
     train.add_argument(
         "--prompt-format",
-        choices=("auto", "plain", "chat"),
+        choices=("plain", "chat", "auto"),
         default=PAPER.prompt_format,
         help="plain: prompt + ' ' + explanation (the paper); chat: the tokenizer's chat "
-        "template; auto: chat when the tokenizer has a template",
+        "template (what Inspect hf/ shows a chat model); auto: chat when the tokenizer has one",
+    )
+    train.add_argument(
+        "--eos",
+        action="store_true",
+        help="end the plain text with the tokenizer's EOS so the model learns to stop "
+        "(the paper's text has none)",
     )
     train.add_argument(
         "--seed", type=int, default=PAPER.seed, help="seed of the split, shuffling and LoRA init"
@@ -157,6 +164,7 @@ def _train(args: argparse.Namespace, _extra: list[str]) -> int:
         max_length=args.max_length,
         loss_on=args.loss,
         prompt_format=args.prompt_format,
+        eos=args.eos,
         seed=args.seed,
         min_examples=args.min_examples,
         resume=not args.no_resume,

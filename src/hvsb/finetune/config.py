@@ -8,17 +8,39 @@ from typing import Any, Literal
 Quantization = Literal["auto", "4bit", "none"]
 PromptFormat = Literal["auto", "plain", "chat"]
 LossOn = Literal["completion", "full"]
+# The settings PROTOCOL §4 fixes, compared as set (the others — steps between
+# evaluations, logging, seed, the minimum data — are bookkeeping the paper does not
+# state; the prompt format and the method are compared as resolved, in the model card).
+PAPER_SETTINGS = (
+    "lora_r",
+    "lora_alpha",
+    "lora_dropout",
+    "target_modules",
+    "epochs",
+    "max_steps",
+    "batch_size",
+    "grad_accum",
+    "learning_rate",
+    "warmup_steps",
+    "weight_decay",
+    "eval_fraction",
+    "max_length",
+    "loss_on",
+    "eos",
+)
 
 
 @dataclass
 class FinetuneConfig:
     """Everything that decides a fine-tuning run; written into the model card verbatim.
 
-    Deviations from the paper are opt-in except two, both flags: `loss_on="completion"`
-    (loss on the explanation tokens only; `full` is the paper's full-sequence loss) and
-    `prompt_format="auto"` (the tokenizer's chat template when it has one, so the model is
-    trained on exactly what Inspect `hf/` shows it; the paper's models have none and get
-    the paper's `prompt + " " + explanation`).
+    The defaults are the paper's (PROTOCOL §4): the training text is `prompt + " " +
+    explanation` (`prompt_format="plain"`, no chat template, no EOS appended), the loss
+    covers the whole sequence (`loss_on="full"`), context 512, and the listed LoRA /
+    QLoRA hyperparameters. hvsb's options are flags: `loss_on="completion"` (loss on the
+    explanation only), `prompt_format="chat"` / `"auto"` (the tokenizer's chat template,
+    the text Inspect `hf/` shows a chat model) and `eos=True` (end the plain text with EOS
+    so the model learns to stop).
     """
 
     base: str
@@ -39,11 +61,22 @@ class FinetuneConfig:
     eval_steps: int = 100
     logging_steps: int = 10
     max_length: int = 512
-    loss_on: LossOn = "completion"
-    prompt_format: PromptFormat = "auto"
+    loss_on: LossOn = "full"
+    prompt_format: PromptFormat = "plain"
+    eos: bool = False
     seed: int = 0
     min_examples: int = 8
     resume: bool = True
+
+    def departures(self, ignore: tuple[str, ...] = ()) -> list[str]:
+        """The paper's settings this run changes (but `ignore`), as `name: value (paper:
+        value)`."""
+        paper = FinetuneConfig(base=self.base, out=self.out)
+        return [
+            f"{name}: {getattr(self, name)!r} (paper: {getattr(paper, name)!r})"
+            for name in PAPER_SETTINGS
+            if name not in ignore and getattr(self, name) != getattr(paper, name)
+        ]
 
     def hyperparameters(self) -> dict[str, Any]:
         """The settings that shape training (no paths), for the model card."""

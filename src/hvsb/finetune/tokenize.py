@@ -1,10 +1,11 @@
 """SFT examples → token ids and labels, for causal and seq2seq models.
 
-Causal: the text is the prompt followed by the explanation (PROTOCOL §4: prompt + " " +
-explanation; or the tokenizer's chat template, user turn = prompt, assistant turn =
-explanation), then EOS so the model learns to stop. Labels cover the explanation only
-(`loss_on="completion"`) or every token (`"full"`, the paper). Seq2seq: input = prompt,
-labels = explanation + EOS. Prompts come from `hvsb.prompts.explain_prompt`, the same
+Causal: the text is the prompt followed by the explanation: the paper's `prompt + " " +
+explanation` (PROTOCOL §4; with `eos`, EOS after it so the model learns to stop), or the
+tokenizer's chat template (user turn = prompt, assistant turn = explanation, closed by
+the template's own end-of-turn token). Labels cover every token (`loss_on="full"`, the
+paper) or the explanation only (`"completion"`). Seq2seq: input = prompt, labels =
+explanation + EOS (the encoder-decoder convention). Prompts come from `hvsb.prompts.explain_prompt`, the same
 text the explain task shows the model.
 """
 
@@ -46,11 +47,21 @@ def resolve_format(requested: str, tokenizer: Any, seq2seq: bool) -> str:
     return requested
 
 
-def split_text(example: SftExample, tokenizer: Any, fmt: str) -> tuple[str, str]:
-    """(prompt part, completion part) of the training text in format `fmt`."""
+def text_ending(fmt: str, eos: bool) -> str:
+    """How the training text of format `fmt` ends, in words (for the log and the card)."""
+    if fmt == "plain":
+        return "EOS appended" if eos else "no EOS (the paper's text)"
+    if fmt == "chat":
+        return "the chat template's end-of-turn token"
+    return "EOS ending the target (seq2seq)"
+
+
+def split_text(example: SftExample, tokenizer: Any, fmt: str, eos: bool = False) -> tuple[str, str]:
+    """(prompt part, completion part) of the training text in format `fmt`; `eos` ends
+    the plain text with the tokenizer's EOS (the chat template ends its turn itself)."""
     prompt = explain_prompt(example.scenario)
     if fmt == "plain":
-        return prompt, " " + example.explanation + (tokenizer.eos_token or "")
+        return prompt, " " + example.explanation + ((tokenizer.eos_token or "") if eos else "")
     user = [{"role": "user", "content": prompt}]
     head = tokenizer.apply_chat_template(user, add_generation_prompt=True, tokenize=False)
     full = tokenizer.apply_chat_template(
@@ -62,10 +73,15 @@ def split_text(example: SftExample, tokenizer: Any, fmt: str) -> tuple[str, str]
 
 
 def causal_features(
-    example: SftExample, tokenizer: Any, fmt: str, max_length: int, loss_on: str
+    example: SftExample,
+    tokenizer: Any,
+    fmt: str,
+    max_length: int,
+    loss_on: str,
+    eos: bool = False,
 ) -> Features | None:
     """Token ids with labels; None when the prompt alone fills the context."""
-    prompt, completion = split_text(example, tokenizer, fmt)
+    prompt, completion = split_text(example, tokenizer, fmt, eos)
     encoded = tokenizer(
         prompt + completion,
         return_offsets_mapping=True,
@@ -108,6 +124,7 @@ def featurize(
     fmt: str,
     max_length: int,
     loss_on: str,
+    eos: bool = False,
 ) -> tuple[list[dict[str, list[int]]], int]:
     """Features for every example that fits, and how many did not."""
     rows, skipped = [], 0
@@ -115,7 +132,7 @@ def featurize(
         if fmt == "seq2seq":
             features = seq2seq_features(example, tokenizer, max_length)
         else:
-            features = causal_features(example, tokenizer, fmt, max_length, loss_on)
+            features = causal_features(example, tokenizer, fmt, max_length, loss_on, eos)
         if features is None:
             skipped += 1
         else:

@@ -28,7 +28,7 @@ from hvsb.errors import HvsbError
 from hvsb.finetune.config import FinetuneConfig
 from hvsb.finetune.data import SftData, load_sft_data, write_split
 from hvsb.finetune.method import Method, choose_method, quantization_config
-from hvsb.finetune.tokenize import featurize, pad_batch, resolve_format
+from hvsb.finetune.tokenize import featurize, pad_batch, resolve_format, text_ending
 from hvsb.jsonl import atomic_writer
 
 Log = Callable[[str], None]
@@ -230,6 +230,7 @@ def train(
         fmt=fmt,
         max_length=config.max_length,
         loss_on=config.loss_on,
+        eos=config.eos,
     )
     train_rows, skipped_train = features(data.train)
     eval_rows, skipped_eval = features(data.eval)
@@ -237,7 +238,10 @@ def train(
         log(f"skipped {skipped_train + skipped_eval} examples whose prompt fills --max-length")
     if not train_rows or not eval_rows:
         raise HvsbError("no training or held-out example fits in --max-length tokens")
-    log(f"format: {fmt}; loss on {config.loss_on} tokens; context {config.max_length}")
+    log(
+        f"format: {fmt}, {text_ending(fmt, config.eos)}; loss on {config.loss_on} tokens; "
+        f"context {config.max_length}"
+    )
 
     adapter = Path(config.out) / "adapter"
     state = _finished(resume_from)
