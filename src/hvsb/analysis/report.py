@@ -59,6 +59,7 @@ def build_sections(table: pd.DataFrame, figures: Path) -> list[Section]:
     """Every section of the report, with figures drawn under `figures`."""
     return [
         _overview(table),
+        _errors(table),
         _rates(table, figures),
         _bbq(table, figures),
         _attacks(table, figures),
@@ -91,7 +92,15 @@ def _overview(table: pd.DataFrame) -> Section:
     skipped = table.attrs.get("skipped") or []
     if skipped:
         text += (
-            f" {len(skipped)} file(s) in the given folders are not hvsb outputs and were skipped."
+            f" {len(skipped)} file(s) in the given folders were skipped as not hvsb outputs: "
+            + "; ".join(skipped)
+            + "."
+        )
+    modified = sorted({m for v in table["data_modified"].dropna() for m in str(v).split(",") if m})
+    if modified:
+        text += (
+            " **Modified data:** these raw files differed from upstream and were used as "
+            f"allowed: {', '.join(modified)}; the numbers are not the published datasets'."
         )
     dropped = table.attrs.get("duplicates_dropped", 0)
     if dropped:
@@ -103,6 +112,33 @@ def _overview(table: pd.DataFrame) -> Section:
         text,
         tables=[("Rows by task, source, model, dataset and condition", counts)],
     )
+
+
+def _errors(table: pd.DataFrame) -> Section:
+    section = Section(
+        "errors",
+        "Errors",
+        "Samples that failed with an error (a failed request, a backend fault) have no "
+        "reply: they are in no rate, neither as a judgment nor as a rejection. Counted per "
+        "model, step and condition; a rerun of the same command retries them.",
+    )
+    errors = pd.DataFrame(table.attrs.get("errors") or [])
+    if errors.empty:
+        section.text = "No sample failed with an error."
+        return section
+    total = int(errors["errors"].sum())
+    section.text = (
+        f"{total} sample(s) failed with an error and are left out of every rate below: "
+        + "; ".join(
+            f"{row.model} {row.task} {row.dataset}"
+            + (f" ({row.attack})" if isinstance(row.attack, str) else "")
+            + f": {row.errors}"
+            for row in errors.itertuples()
+        )
+        + ". Rates over the remaining samples may be biased; rerun to finish them."
+    )
+    section.tables.append(("Errored samples per model, step and condition", errors))
+    return section
 
 
 def _rates(table: pd.DataFrame, figures: Path) -> Section:

@@ -54,6 +54,8 @@ COLUMNS = (
     "explainer",
     "agreement",
     "task_version",
+    "data_modified",
+    "error",
     "source_format",
     "source_path",
 )
@@ -67,7 +69,8 @@ KEY = ("task", "model", "dataset", "attack", "judge_mode", "explainer", "id", "e
 _CATEGORICAL = tuple(
     column
     for column in COLUMNS
-    if column not in ("id", "epoch", "scenario", "reply", "explanation", "fkgl", "gfi", "cli")
+    if column
+    not in ("id", "epoch", "scenario", "reply", "explanation", "fkgl", "gfi", "cli", "error")
 )
 # Inspect model names start with the provider (hf/, openai/, vllm/, openai-api/SERVICE/...).
 _PROVIDERS = re.compile(
@@ -142,9 +145,39 @@ def build_table(
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     del frames
     check_one_version(frame)
-    table = finish(frame, families=families, names=names)
+    failed = frame["error"].notna()
+    table = finish(frame[~failed], families=families, names=names)
     table.attrs["skipped"] = skipped
+    table.attrs["errors"] = error_counts(
+        finish(frame[failed], families=families, names=names), table
+    )
     return table
+
+
+ERROR_KEY = ("model", "task", "dataset", "attack", "judge_mode")
+
+
+def error_counts(errors: pd.DataFrame, table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Samples that failed with an error and were never finished later (a rerun's retry
+    writes a new log), counted per model × step × condition with the first message."""
+    if errors.empty:
+        return []
+    finished = set(table[list(KEY)].itertuples(index=False, name=None))
+    unfinished = [
+        row not in finished for row in errors[list(KEY)].itertuples(index=False, name=None)
+    ]
+    open_errors = errors.loc[np.array(unfinished, dtype=bool)]
+    counts = []
+    for key, group in open_errors.groupby(list(ERROR_KEY), observed=True, dropna=False):
+        counts.append(
+            {
+                **dict(zip(ERROR_KEY, key, strict=True)),
+                "errors": len(group),
+                "first_error": str(group["error"].iloc[0]),
+                "log": str(group["source_path"].iloc[0]),
+            }
+        )
+    return counts
 
 
 def comparable_version(version: Any) -> str | None:
@@ -218,7 +251,13 @@ def _read_file(job: tuple[Path, bool]) -> tuple[pd.DataFrame, str, tuple | None]
         first = bad.iloc[0]
         problem = f"judge sample {first['id']!r} has gold_label {first['gold_label']!r}"
         return empty, "", (DataFileError, str(path), problem, None, "biased or unbiased")
-    return derive(frame), "", None
+    failed = frame["error"].notna()
+    labelled = derive(frame[~failed])
+    return (
+        pd.concat([labelled, frame[failed]], ignore_index=True) if failed.any() else labelled,
+        "",
+        None,
+    )
 
 
 def finish(

@@ -16,8 +16,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import inspect
+import logging
+import os
+import re
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from hvsb.tasks.lm_eval import tasks_path
 
@@ -53,7 +57,7 @@ def _lm_eval(_args: argparse.Namespace, extra: list[str]) -> int:
     saved = sys.argv
     sys.argv = ["lm-eval", *argv]
     try:
-        with hvsb_tasks_included():
+        with hvsb_tasks_included(), secrets_redacted():
             cli_evaluate()
     except SystemExit as done:  # argparse and lm-eval exit this way
         code = done.code
@@ -61,6 +65,47 @@ def _lm_eval(_args: argparse.Namespace, extra: list[str]) -> int:
     finally:
         sys.argv = saved
     return 0
+
+
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
+_SECRET_SHAPES = (
+    re.compile(r"(Bearer\s+)[^\s'\",)>]+", re.IGNORECASE),  # an Authorization header
+    re.compile(r"((?:api[_-]?key|token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",)>]+", re.IGNORECASE),
+)
+REDACTED = "***"
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` with bearer tokens, `api_key=`/`token:` values and known secret values hidden."""
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    for shape in _SECRET_SHAPES:
+        text = shape.sub(lambda match: match.group(1) + REDACTED, text)
+    return text
+
+
+@contextlib.contextmanager
+def secrets_redacted() -> Iterator[None]:
+    """Keep API keys off the screen and out of log files: lm-eval logs a failed request's
+    repr, headers included (`Authorization: Bearer <key>`), at error level."""
+    secrets = [
+        value for name, value in os.environ.items() if _SECRET_NAME.search(name) and len(value) >= 8
+    ]
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        message = record.getMessage()
+        cleaned = redact(message, secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return record
+
+    logging.setLogRecordFactory(factory)
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(previous)
 
 
 HF_BATCH_SIZE = "32"

@@ -178,5 +178,12 @@ def agree(explanations: str | None = None, dataset: str | None = None) -> Task:
 
 def _run_metadata(samples: Dataset, study_task: str, **values: object) -> dict[str, object]:
     """What the run measured, for logs and `evals_df` (the sample metadata has the rest)."""
+    from hvsb.data import verify
+
     modes = sorted({(s.metadata or {}).get("mode") for s in samples} - {None})
-    return {"hvsb_task": study_task, "scenario_mode": ",".join(modes), **values}
+    return {
+        "hvsb_task": study_task,
+        "scenario_mode": ",".join(modes),
+        "data_modified": verify.modified(),
+        **values,
+    }

@@ -121,6 +121,8 @@ def read_samples(path: Path) -> Iterator[Row]:
             "explanation": doc.get("explanation") if kind == "agree" else None,
             "explainer": doc.get("explainer") if kind == "agree" else None,
             "task_version": version,
+            "data_modified": doc.get("data_modified") or "",
+            "error": None,  # lm-eval writes no samples file when a request fails
             "source_format": "lm-eval",
             "source_path": str(path),
         }

@@ -37,6 +37,7 @@ from lm_eval.api.task import ConfigurableTask
 from lm_eval.api.utils import Message
 
 from hvsb import delivery, scorers
+from hvsb.data import verify
 from hvsb.data.catalogue import BBQ_CATEGORIES
 from hvsb.errors import DataFileError, HvsbError
 from hvsb.explanations import load_explanations
@@ -127,7 +128,11 @@ def agree_docs(
 
 def _doc(scenario: Scenario) -> dict[str, Any]:
     record = scenario.to_dict()
-    return {**{key: record[key] for key in FLAT_FIELDS}, "mode": scenario_mode(record)}
+    return {
+        **{key: record[key] for key in FLAT_FIELDS},
+        "mode": scenario_mode(record),
+        "data_modified": ",".join(verify.modified()),  # raw files used though not upstream
+    }
 
 
 def _text_or_none(value: Any) -> str | None:
