@@ -57,7 +57,8 @@ def _lm_eval(_args: argparse.Namespace, extra: list[str]) -> int:
     saved = sys.argv
     sys.argv = ["lm-eval", *argv]
     try:
-        with hvsb_tasks_included(), secrets_redacted():
+        redact_secrets_in_logs()
+        with hvsb_tasks_included():
             cli_evaluate()
     except SystemExit as done:  # argparse and lm-eval exit this way
         code = done.code
@@ -84,14 +85,17 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
-@contextlib.contextmanager
-def secrets_redacted() -> Iterator[None]:
-    """Keep API keys off the screen and out of log files: lm-eval logs a failed request's
-    repr, headers included (`Authorization: Bearer <key>`), at error level."""
+def redact_secrets_in_logs() -> None:
+    """Keep API keys off the screen and out of log files, for the rest of this process:
+    lm-eval logs a failed request's repr, headers included (`Authorization: Bearer
+    <key>`), and asyncio logs the same repr when it collects an unretrieved task's
+    exception — possibly after lm-eval has returned. Installed once; idempotent."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "hvsb_redacts", False):
+        return
     secrets = [
         value for name, value in os.environ.items() if _SECRET_NAME.search(name) and len(value) >= 8
     ]
-    previous = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
@@ -101,11 +105,8 @@ def secrets_redacted() -> Iterator[None]:
             record.msg, record.args = cleaned, ()
         return record
 
+    factory.hvsb_redacts = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
-    try:
-        yield
-    finally:
-        logging.setLogRecordFactory(previous)
 
 
 HF_BATCH_SIZE = "32"

@@ -5,8 +5,8 @@ A file in the data dir, HVSB_DATA_DIR or the cache that is not byte-for-byte the
 file (an edited copy, another release) would change every number silently, so it is
 refused with both checksums — unless the user allows it (`--allow-modified-data`, a
 study's `allow_modified_data: true`, or HVSB_ALLOW_MODIFIED_DATA=1). Then it is used,
-and recorded: `modified()` lists it, and every output (scenario notes, Inspect eval
-metadata, lm-eval documents, the report) says which files were modified.
+and recorded: a build lists it (`BuildResult.modified`), and every output (scenario
+notes, Inspect eval metadata, lm-eval documents, the report) says which files were.
 Hashes are computed once per file and change (size, mtime) in a process.
 
 Likewise a BBQ build with category files missing fails unless allowed
@@ -21,14 +21,14 @@ import hashlib
 import os
 from pathlib import Path
 
-from hvsb.data.catalogue import DataFile, entry
+from hvsb.data.catalogue import DataFile, files_for
+from hvsb.data.paths import find_local
 from hvsb.errors import DataFileError
 
 ALLOW_ENV = "HVSB_ALLOW_MODIFIED_DATA"
 PARTIAL_ENV = "HVSB_ALLOW_PARTIAL_DATA"
 _TRUE = {"1", "true", "yes"}
 CHUNK = 1 << 20
-_MODIFIED: dict[str, str] = {}  # relpath -> the path used, for files allowed while modified
 
 
 def allowed() -> bool:
@@ -78,10 +78,10 @@ def check(path: Path, entry: DataFile) -> Path:
             expected="the upstream file; to use this copy anyway pass --allow-modified-data "
             f"(or set {ALLOW_ENV}=1), and every output will say it was modified",
         )
-    _MODIFIED[entry.relpath] = str(path)
     return path
 
 
-def modified(dataset: str | None = None) -> list[str]:
-    """The data files (relpaths) used although modified, in this process."""
-    return sorted(r for r in _MODIFIED if dataset is None or entry(r).dataset == dataset)
+def modified(dataset: str, data_dir: str | Path | None) -> list[str]:
+    """The raw files of `dataset` (relpaths) found locally that differ from upstream."""
+    found = [(f, find_local(f.relpath, data_dir)) for f in files_for(dataset)]
+    return [f.relpath for f, path in found if path is not None and sha256_of(path) != f.sha256]

@@ -25,10 +25,10 @@ assert tuple(BUILDERS) == DATASETS, "one builder per dataset, in DATASETS order"
 def build(dataset: str, data_dir: str | Path | None = None) -> BuildResult:
     """All scenarios of one dataset in `sentence` mode (no model needed)."""
     result = BUILDERS[check_dataset(dataset)](data_dir)
-    modified = verify.modified(dataset)
-    if modified:
+    result.modified = verify.modified(dataset, data_dir)
+    if result.modified:
         result.notes.append(
-            f"built from data that differs from upstream ({', '.join(modified)}), as allowed"
+            f"built from data that differs from upstream ({', '.join(result.modified)}), as allowed"
         )
     seen: set[str] = set()
     for scenario in result.scenarios:

@@ -59,6 +59,7 @@ def judge(
     """
     from hvsb import delivery
     from hvsb.prompts import attack_system_prompt
+    from hvsb.scenarios.select import modified_data
     from hvsb.scorers.loglikelihood import MODE, check_mode
     from hvsb.tasks.inspect import dataset as data
     from hvsb.tasks.inspect.scorers import judge_metrics, judgment
@@ -91,6 +92,7 @@ def judge(
             sample=sample,
             seed=seed,
             judge_mode=mode,
+            data_modified=modified_data(dataset, data_dir, scenarios_file),
         ),
     )
 
@@ -117,6 +119,7 @@ def explain(
             raw data.
         data_dir: folder with the raw datasets (else HVSB_DATA_DIR, else hvsb's cache).
     """
+    from hvsb.scenarios.select import modified_data
     from hvsb.tasks.inspect import dataset as data
     from hvsb.tasks.inspect.scorers import explain_metrics, explanation
     from hvsb.tasks.inspect.solvers import study_generate
@@ -132,7 +135,14 @@ def explain(
         metrics=explain_metrics(data.group_keys(samples)),
         config=SAMPLING_CONFIG,
         version=VERSION,
-        metadata=_run_metadata(samples, "explain", dataset=dataset, sample=sample, seed=seed),
+        metadata=_run_metadata(
+            samples,
+            "explain",
+            dataset=dataset,
+            sample=sample,
+            seed=seed,
+            data_modified=modified_data(dataset, data_dir, scenarios_file),
+        ),
     )
 
 
@@ -178,12 +188,5 @@ def agree(explanations: str | None = None, dataset: str | None = None) -> Task:
 
 def _run_metadata(samples: Dataset, study_task: str, **values: object) -> dict[str, object]:
     """What the run measured, for logs and `evals_df` (the sample metadata has the rest)."""
-    from hvsb.data import verify
-
     modes = sorted({(s.metadata or {}).get("mode") for s in samples} - {None})
-    return {
-        "hvsb_task": study_task,
-        "scenario_mode": ",".join(modes),
-        "data_modified": verify.modified(),
-        **values,
-    }
+    return {"hvsb_task": study_task, "scenario_mode": ",".join(modes), **values}

@@ -37,7 +37,6 @@ from lm_eval.api.task import ConfigurableTask
 from lm_eval.api.utils import Message
 
 from hvsb import delivery, scorers
-from hvsb.data import verify
 from hvsb.data.catalogue import BBQ_CATEGORIES
 from hvsb.errors import DataFileError, HvsbError
 from hvsb.explanations import load_explanations
@@ -45,6 +44,7 @@ from hvsb.prompts import agree_prompt, explain_prompt, judge_prompt
 from hvsb.scenarios import select
 from hvsb.scenarios.record import FLAT_FIELDS, Scenario, scenario_mode
 from hvsb.scenarios.sampling import PAPER_EXPLAIN_LIMIT
+from hvsb.scenarios.select import modified_data
 from hvsb.scorers import loglikelihood as ll_rule
 
 EXPLANATION_FIELDS = (*FLAT_FIELDS, "explanation", "explainer")
@@ -68,12 +68,14 @@ def judge_docs(
     ll_rule.check_mode(mode)
     chosen = _selected(dataset, options)
     how = attack_delivery(attack, system_turn, options)
+    modified = modified_data(dataset, options.get("data_dir"), options.get("scenarios_file"))
     condition = {
         "task": "judge",
         "attack": attack,
         "judge_mode": mode,
         "system_turn": how,
         "system_prompt": delivery.system_text(attack, how) or "",
+        "data_modified": ",".join(modified),  # raw files used though not upstream (allowed)
     }
     return _as_splits([{**_doc(s), **condition} for s in chosen])
 
@@ -83,7 +85,10 @@ def explain_docs(
 ) -> dict[str, datasets.Dataset]:
     """Biased scenarios for the explainer: 500 per dataset by default (PROTOCOL §4)."""
     chosen = _selected(dataset, {**options, "max_scenarios": max_scenarios}, "biased")
-    return _as_splits([{**_doc(s), "task": "explain"} for s in chosen])
+    modified = modified_data(dataset, options.get("data_dir"), options.get("scenarios_file"))
+    return _as_splits(
+        [{**_doc(s), "task": "explain", "data_modified": ",".join(modified)} for s in chosen]
+    )
 
 
 def _selected(dataset: str, options: dict[str, Any], gold_label: str | None = None) -> list:
@@ -128,11 +133,7 @@ def agree_docs(
 
 def _doc(scenario: Scenario) -> dict[str, Any]:
     record = scenario.to_dict()
-    return {
-        **{key: record[key] for key in FLAT_FIELDS},
-        "mode": scenario_mode(record),
-        "data_modified": ",".join(verify.modified()),  # raw files used though not upstream
-    }
+    return {**{key: record[key] for key in FLAT_FIELDS}, "mode": scenario_mode(record)}
 
 
 def _text_or_none(value: Any) -> str | None:
