@@ -27,6 +27,7 @@ from hvsb.cli import main
 SECTIONS = (
     "data",
     "rates",
+    "parsers",
     "bbq",
     "attacks",
     "contrasts",

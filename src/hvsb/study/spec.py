@@ -19,6 +19,7 @@ from hvsb.errors import DataFileError
 from hvsb.prompts import ATTACKS
 from hvsb.scenarios.record import DATASETS
 from hvsb.scenarios.select import SAMPLES
+from hvsb.scorers import DEFAULT_PARSER, PARSERS
 
 EMBEDDED_PREFIX = "embedded/"
 
@@ -50,6 +51,7 @@ class Study:
     name: str = "default"
     output_dir: str = "hvsb-out/default"
     sample: str = "paper"
+    parser: str = DEFAULT_PARSER  # how judge replies are read (hvsb.scorers.PARSERS)
     seed: int = 0
     data_dir: str | None = None
     models: tuple[ModelSpec, ...] = (
@@ -165,6 +167,7 @@ def load_study(path: str | Path | None) -> Study:
             raw.get("output_dir", f"hvsb-out/{raw.get('name', 'study')}"), str, "output_dir", path
         ),
         sample=_choice(raw.get("sample", default.sample), SAMPLES, "sample", path),
+        parser=_choice(raw.get("parser", default.parser), tuple(PARSERS), "parser", path),
         seed=_typed(raw.get("seed", default.seed), int, "seed", path),
         data_dir=_typed(raw.get("data_dir"), (str, type(None)), "data_dir", path),
         models=_models(raw["models"], path) if "models" in raw else default.models,
