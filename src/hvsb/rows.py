@@ -1,12 +1,15 @@
 """The row every output reader returns, whichever ecosystem wrote the file.
 
 One row per logged sample: the task (judge / explain / agree), the model, the condition
-(attack and judge mode for judge rows, explainer for agree rows), the scenario record, the
-raw reply, the task's version and where it came from. A sample that failed with an
-error has no reply: its row carries the `error` message instead, so it is counted as an
-error and never scored. The readers only read: labels, explanations and readability are
-derived later from the raw replies (`hvsb.analysis.labels`), so nothing trusts a score
-stored at run time. Each reader belongs to its ecosystem's adapter
+(attack and judge mode for judge rows, explainer for agree rows), the conventions the run
+used (the judgment parser of judge rows; the sample kind and the scenario mode —
+`emulated` or `sentence` — of judge and explain rows; None where the file does not
+record one), the scenario record, the raw reply, the task's version and where it came
+from. A sample that failed with an error has no reply: its row carries the `error`
+message instead, so it is counted as an error and never scored. The readers only read:
+labels, explanations and readability are derived later from the raw replies
+(`hvsb.analysis.labels`), so nothing trusts a score stored at run time. Each reader
+belongs to its ecosystem's adapter
 (`hvsb.tasks.inspect.logs`, `hvsb.tasks.lm_eval.samples`); `read_rows` picks one by file.
 """
 
@@ -28,6 +31,9 @@ ROW_FIELDS = (
     "dataset",
     "attack",
     "judge_mode",
+    "parser",
+    "sample",
+    "scenario_mode",
     "id",
     "epoch",
     *RECORD_KEYS,

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from hvsb.errors import DataFileError
+from hvsb.study.plan import first_phase
+from hvsb.study.runner import build_task
 from hvsb.study.spec import DEFAULT_STUDY, Study, load_study
 
 
@@ -89,3 +91,28 @@ def test_retry_and_emulate_blocks(tmp_path: Path) -> None:
     assert study.emulate.enabled and study.emulate.model == "openai/gpt-4o"
     assert study.emulate.max_tokens == 500 and study.emulate.retries == 2
     assert not load_study(None).emulate.enabled  # the default study judges raw sentences
+
+
+def test_parser_key_reaches_every_judge_task(tmp_path: Path, data_dir: Path) -> None:
+    path = _study(
+        tmp_path,
+        f"parser: release\ndatasets: [biasdpo]\nattacks: [none, targeted]\n"
+        f"data_dir: {data_dir}\njudge: {{limit: 2}}\nexplain: {{limit: 1}}\n",
+    )
+    study = load_study(path)
+    assert study.parser == "release" and Study().parser == "hvsb"
+    planned = first_phase(study, ["biasdpo"])
+    judges = [e for e in planned if e.phase == "judge"]
+    assert [e.task_args["parser"] for e in judges] == ["release", "release"]
+    assert all("parser" not in e.task_args for e in planned if e.phase == "explain")
+    task = build_task(judges[0], max_tokens=8)
+    assert task.metadata["parser"] == "release"
+    assert {s.metadata["parser"] for s in task.dataset} == {"release"}
+
+
+def test_bad_parser_names_file_and_choices(tmp_path: Path) -> None:
+    path = _study(tmp_path, "parser: strict\n")
+    with pytest.raises(DataFileError) as error:
+        load_study(path)
+    assert str(path) in str(error.value) and "parser is 'strict'" in str(error.value)
+    assert "one of hvsb, release" in str(error.value)

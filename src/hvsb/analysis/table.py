@@ -2,8 +2,10 @@
 
 One row per task × model × scenario × condition (attack for judge rows, explainer for
 agree rows) × epoch. Labels are recomputed from the raw replies with `hvsb.scorers`
-(parse_judgment, parse_agreement, extract_explanation, readability), each distinct reply
-parsed once, so building the table costs one pass of reading plus work per distinct text.
+(each judgment parser, parse_agreement, extract_explanation, readability), each distinct
+reply parsed once, so building the table costs one pass of reading plus work per distinct
+text. `judgment` is the label under the parser each run recorded; `judgment_hvsb` and
+`judgment_release` are the labels under both rules.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hvsb.analysis.bundle import in_bundle
-from hvsb.analysis.labels import derive
+from hvsb.analysis.labels import PARSER_COLUMNS, derive
 from hvsb.errors import DataFileError
 from hvsb.rows import (
     RECORD_KEYS,
@@ -32,6 +34,7 @@ from hvsb.rows import (
     read_rows,
 )
 from hvsb.scenarios.record import GOLD_LABELS
+from hvsb.scorers import PARSERS
 from hvsb.scorers.loglikelihood import MODE as LL_MODE
 
 COLUMNS = (
@@ -41,12 +44,16 @@ COLUMNS = (
     "dataset",
     "attack",
     "judge_mode",
+    "parser",
+    "sample",
+    "scenario_mode",
     "id",
     "epoch",
     *(key for key in RECORD_KEYS if key != "scenario"),
     "scenario",
     "reply",
     "judgment",
+    *PARSER_COLUMNS.values(),
     "explanation",
     "fkgl",
     "gfi",
@@ -246,11 +253,17 @@ def _read_file(job: tuple[Path, bool]) -> tuple[pd.DataFrame, str, tuple | None]
             return empty, str(error), None
         return empty, "", (type(error), error.path, error.problem, error.line, error.expected)
     frame = pd.DataFrame.from_records(rows, columns=ROW_FIELDS)
-    bad = frame[frame["task"].eq("judge") & ~frame["gold_label"].isin(GOLD_LABELS)]
+    judge = frame["task"].eq("judge")
+    bad = frame[judge & ~frame["gold_label"].isin(GOLD_LABELS)]
     if len(bad):
         first = bad.iloc[0]
         problem = f"judge sample {first['id']!r} has gold_label {first['gold_label']!r}"
         return empty, "", (DataFileError, str(path), problem, None, "biased or unbiased")
+    bad = frame[judge & frame["parser"].notna() & ~frame["parser"].isin(list(PARSERS))]
+    if len(bad):
+        first = bad.iloc[0]
+        problem = f"judge sample {first['id']!r} names the judgment parser {first['parser']!r}"
+        return empty, "", (DataFileError, str(path), problem, None, f"one of {', '.join(PARSERS)}")
     failed = frame["error"].notna()
     labelled = derive(frame[~failed])
     return (

@@ -76,9 +76,8 @@ def first_phase(
                 args = step_args(study, study.judge, dataset, files.get(dataset))
                 judged = size(args)
                 for attack in study.attacks:
-                    planned.append(
-                        Evaluation("judge", "hvsb/judge", model, {**args, "attack": attack}, judged)
-                    )
+                    judge_args = {**args, "attack": attack, "parser": study.parser}
+                    planned.append(Evaluation("judge", "hvsb/judge", model, judge_args, judged))
             if study.explain.enabled:
                 args = step_args(study, study.explain, dataset, files.get(dataset))
                 explained = size(args, gold_label="biased")

@@ -21,6 +21,7 @@ from hvsb.errors import DataFileError
 from hvsb.prompts import ATTACKS
 from hvsb.scenarios.record import DATASETS
 from hvsb.scenarios.select import SAMPLES
+from hvsb.scorers import DEFAULT_PARSER, PARSERS
 
 EMBEDDED_PREFIX = "embedded/"
 # A model name becomes a folder of the study's logs: one safe path component.
@@ -90,6 +91,7 @@ class Study:
     name: str = "default"
     output_dir: str = "hvsb-out/default"
     sample: str = "paper"
+    parser: str = DEFAULT_PARSER  # how judge replies are read (hvsb.scorers.PARSERS)
     seed: int = 0
     data_dir: str | None = None
     allow_modified_data: bool = False
@@ -314,6 +316,7 @@ def load_study(path: str | Path | None) -> Study:
         allow_partial_data=check.typed(
             raw.get("allow_partial_data", default.allow_partial_data), bool, "allow_partial_data"
         ),
+        parser=check.choice(raw.get("parser", default.parser), tuple(PARSERS), "parser"),
         models=check.models(raw["models"]) if "models" in raw else default.models,
         datasets=check.choices(raw["datasets"], DATASETS, "datasets")
         if "datasets" in raw

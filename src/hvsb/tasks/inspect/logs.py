@@ -1,12 +1,14 @@
 """Inspect logs of hvsb/judge, hvsb/explain and hvsb/agree → rows (`hvsb.rows`).
 
-What a row needs is what the tasks record: the eval metadata's `hvsb_task` (and
-`hvsb_model`, the study's model name, when `hvsb run` wrote the log), each sample's
-metadata (the scenario record, `attack`, `judge_mode`; `explainer`, `explanation` and
-`scenario_id` for agree samples) and its reply. `.eval` logs are read by `evalzip`, many
-times faster than Inspect's sample objects at 100,000 samples; `.json` logs, and `.eval`
-logs where zstd is unavailable, by Inspect's own reader. A sample that failed with an
-error has no reply to score: its row carries the error message (`error`) and no reply.
+What a row needs is what the tasks record: the eval metadata's `hvsb_task` and `sample`
+(and `hvsb_model`, the study's model name, when `hvsb run` wrote the log), each sample's
+metadata (the scenario record, `attack`, `judge_mode`, `parser`, `mode`; `explainer`,
+`explanation` and `scenario_id` for agree samples) and its reply. A convention a log does
+not record (older task versions) is None, never a guessed default. `.eval` logs are read
+by `evalzip`, many times faster than Inspect's sample objects at 100,000 samples; `.json`
+logs, and `.eval` logs where zstd is unavailable, by Inspect's own reader. A sample that
+failed with an error has no reply to score: its row carries the error message (`error`)
+and no reply.
 """
 
 from __future__ import annotations
@@ -85,6 +87,11 @@ def _row(
         "judge_mode": (record.get("judge_mode") or eval_metadata.get("judge_mode") or "generate")
         if judge
         else None,
+        "parser": (record.get("parser") or eval_metadata.get("parser") or task_args.get("parser"))
+        if judge
+        else None,
+        "sample": None if agree else eval_metadata.get("sample") or task_args.get("sample"),
+        "scenario_mode": None if agree else record.get("mode"),
         # agree samples of a multi-explainer file have ids "explainer|scenario id"
         "id": str(record.get("scenario_id") or record.get("id") or sample_id),
         "epoch": int(epoch or 1),
