@@ -12,9 +12,9 @@ others go on. While a model backend retries a request, a progress line says so o
 stderr. The logs are ordinary Inspect logs (`inspect view` opens them) and `hvsb report`
 turns them into the study's report.
 
-When the study has an `emulate:` step, SS and CP are judged on the paper's LLM-written
-scenarios (PROTOCOL §2): the paper's sample of sentences is emulated first (cached under
-`<output_dir>/emulation/`, resumable), and the judge and explain tasks read the written
+When the study has an `emulate:` step, SS and CP are judged on LLM-written scenarios, as
+in the paper (PROTOCOL §2): the sentences the judge and explain steps take are emulated
+first (cached under `<output_dir>/emulation/`, resumable), and those tasks read the written
 `<output_dir>/scenarios/<dataset>.jsonl`; without it they judge the raw sentences.
 """
 
@@ -219,32 +219,44 @@ def _eval_set(
 # ---------------------------------------------------------------- emulation (PROTOCOL §2)
 
 
-def emulation_plan(study: Study, available: list[str]) -> dict[str, int]:
-    """{dataset: sentences to emulate} for the study's SS/CP datasets (the paper's sample)."""
+def emulation_plan(study: Study, available: list[str]) -> dict[str, list[Any]]:
+    """{dataset: sentences to emulate} for the study's SS/CP datasets: every sentence its
+    judge or explain step will take (the study's sample), each once."""
     from hvsb.scenarios import select
     from hvsb.scenarios.emulate import EMULABLE
 
     if not study.emulate.enabled:
         return {}
-    return {
-        dataset: len(select(dataset, data_dir=study.data_dir, seed=study.seed, sample="paper"))
-        for dataset in available
-        if dataset in EMULABLE
-    }
+    steps = [(study.judge, None), (study.explain, "biased")]
+    plan: dict[str, list[Any]] = {}
+    for dataset in (d for d in available if d in EMULABLE):
+        chosen: dict[str, Any] = {}
+        for step, gold_label in steps:
+            if step.enabled:
+                for scenario in select(
+                    dataset,
+                    data_dir=study.data_dir,
+                    seed=study.seed,
+                    sample=study.sample,
+                    per_cell=step.per_cell,
+                    limit=step.limit,
+                    gold_label=gold_label,
+                ):
+                    chosen.setdefault(scenario.id, scenario)
+        plan[dataset] = list(chosen.values())
+    return plan
 
 
-def emulate_datasets(study: Study, datasets: list[str], outcome: Outcome) -> dict[str, str]:
-    """Emulate the paper's sample of each dataset; {dataset: scenarios file} for the
-    datasets with at least one emulated scenario. Failures are listed, never dropped."""
+def emulate_datasets(study: Study, plan: dict[str, list[Any]], outcome: Outcome) -> dict[str, str]:
+    """Emulate each dataset's planned sentences; {dataset: scenarios file} for the datasets
+    with at least one emulated scenario. Failures are listed, never dropped."""
     from hvsb.jsonl import write_jsonl
-    from hvsb.scenarios import select
     from hvsb.scenarios.emulate import emulate
 
     spec = study.emulate
     root = Path(study.output_dir)
     files: dict[str, str] = {}
-    for dataset in datasets:
-        sentences = select(dataset, data_dir=study.data_dir, seed=study.seed, sample="paper")
+    for dataset, sentences in plan.items():
         try:
             result = emulate(
                 sentences,
@@ -309,9 +321,10 @@ def _run(study: Study, dry_run: bool, out: TextIO) -> Outcome:
         raise HvsbError("no dataset of the study could be had; see the lines above")
     to_emulate = emulation_plan(study, available)
     if dry_run:
-        print(describe(first_phase(study, available), study, to_emulate), file=out)
+        sizes = {dataset: len(sentences) for dataset, sentences in to_emulate.items()}
+        print(describe(first_phase(study, available), study, sizes), file=out)
         return outcome
-    scenario_files = emulate_datasets(study, list(to_emulate), outcome)
+    scenario_files = emulate_datasets(study, to_emulate, outcome)
     judged = [d for d in available if d not in to_emulate or d in scenario_files]
     planned = first_phase(study, judged, scenario_files)
     logs_root = Path(study.output_dir) / "logs"
