@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from hvsb.errors import DatasetUnavailable, HvsbError
 from hvsb.scenarios import build
+from hvsb.serving.vllm import StudyServers
 from hvsb.study.plan import Evaluation, agree_phase, first_phase
 from hvsb.study.spec import EMBEDDED_PREFIX, ModelSpec, Study
 
@@ -90,7 +91,12 @@ def build_task(evaluation: Evaluation, max_tokens: int) -> Any:
 
 
 def _eval_set(
-    evaluations: list[Evaluation], spec: ModelSpec, study: Study, log_dir: Path, outcome: Outcome
+    evaluations: list[Evaluation],
+    spec: ModelSpec,
+    study: Study,
+    log_dir: Path,
+    outcome: Outcome,
+    servers: StudyServers,
 ) -> list[Any]:
     """Run one model's evaluations of one phase; record failures instead of raising."""
     if not evaluations:
@@ -99,6 +105,7 @@ def _eval_set(
 
     steps = {"judge": study.judge, "explain": study.explain, "agree": study.agree}
     try:
+        spec = servers.serving(spec)  # a vllm/ model's server, started once per study
         tasks = [build_task(e, steps[e.phase].max_tokens) for e in evaluations]
         success, logs = eval_set(
             tasks,
@@ -135,22 +142,24 @@ def run_study(study: Study, *, dry_run: bool = False, out: TextIO = sys.stderr) 
         return outcome
     logs_root = Path(study.output_dir) / "logs"
     explain_logs: dict[tuple[str, str], Path] = {}
-    for spec in study.models:
-        mine = [e for e in planned if e.model == spec]
-        for phase in ("judge", "explain"):
-            done = _eval_set(
-                [e for e in mine if e.phase == phase],
-                spec,
-                study,
-                logs_root / phase / spec.name,
-                outcome,
-            )
-            if phase == "explain":
-                for log in done:
-                    explain_logs[(spec.name, log.eval.task_args["dataset"])] = local_path(
-                        log.location
-                    )
-    for spec in study.models:
-        agree = [e for e in agree_phase(study, explain_logs) if e.model == spec]
-        _eval_set(agree, spec, study, logs_root / "agree" / spec.name, outcome)
+    with StudyServers(log_dir=Path(study.output_dir) / "servers", out=out) as servers:
+        for spec in study.models:
+            mine = [e for e in planned if e.model == spec]
+            for phase in ("judge", "explain"):
+                done = _eval_set(
+                    [e for e in mine if e.phase == phase],
+                    spec,
+                    study,
+                    logs_root / phase / spec.name,
+                    outcome,
+                    servers,
+                )
+                if phase == "explain":
+                    for log in done:
+                        explain_logs[(spec.name, log.eval.task_args["dataset"])] = local_path(
+                            log.location
+                        )
+        for spec in study.models:
+            agree = [e for e in agree_phase(study, explain_logs) if e.model == spec]
+            _eval_set(agree, spec, study, logs_root / "agree" / spec.name, outcome, servers)
     return outcome
