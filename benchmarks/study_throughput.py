@@ -93,7 +93,7 @@ def row_va(args: argparse.Namespace, work: Path, n: int) -> Replies:
     from vllm import LLM, SamplingParams
 
     start = time.perf_counter()
-    llm = LLM(model=args.model, dtype=args.vllm_dtype, seed=0)
+    llm = LLM(model=args.model, dtype=args.vllm_dtype, seed=0, enforce_eager=args.enforce_eager)
     _note_engine_start(work, "va", n, time.perf_counter() - start)
     tok, params = llm.get_tokenizer(), SamplingParams(temperature=0, max_tokens=args.max_tokens)
     replies = {}
@@ -108,7 +108,8 @@ def _server(args: argparse.Namespace, work: Path, row: str, n: int) -> Iterator:
     from hvsb.serving.vllm import serve
 
     start = time.perf_counter()
-    with serve(args.model, args={"dtype": args.vllm_dtype}) as server:
+    server_args = {"dtype": args.vllm_dtype, "enforce_eager": args.enforce_eager}
+    with serve(args.model, args=server_args) as server:
         _note_engine_start(work, row, n, time.perf_counter() - start)
         yield server
 
@@ -146,12 +147,12 @@ def row_vl(args: argparse.Namespace, work: Path, n: int) -> Replies:
     common = ["--tasks", "hvsb_bbq", "--metadata", meta, "--apply_chat_template"]
     common += ["--limit", str(n), "--output_path", str(out), "--log_samples"]
     common += ["--gen_kwargs", f"max_gen_toks={args.max_tokens},do_sample=False"]
-    if lm_eval_vllm_supported():
-        start = time.perf_counter()  # engine start is inside lm-eval: not separable here
+    if lm_eval_vllm_supported():  # the engine starts inside lm-eval: no separate time
         model_args = f"pretrained={args.model},dtype={args.vllm_dtype}"
+        model_args += ",enforce_eager=True" if args.enforce_eager else ""
         cmd = [str(BIN / "hvsb"), "lm-eval", "--model", "vllm", "--model_args", model_args]
+        cmd += ["--batch_size", "auto"]
         subprocess.run([*cmd, *common], check=True, env=ENV, stdout=subprocess.DEVNULL)
-        del start
     else:
         with _server(args, work, "vl", n) as server:
             model_args = server.lm_eval_model_args("completions") + ",num_concurrent=32"
@@ -294,6 +295,11 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=512, help="max new tokens (paper: 512)")
     parser.add_argument("--vllm-dtype", default="bfloat16", help="dtype of the vLLM rows")
     parser.add_argument("--api-delay", type=float, default=1.0, help="seconds per API reply")
+    parser.add_argument(
+        "--enforce-eager",
+        action="store_true",
+        help="vLLM without compilation (a faster engine start for smoke runs; slower decoding)",
+    )
     parser.add_argument("--rows", default="a,va,c,vi,vs,vl,ll-b,ll-c,api-1,api-c")
     parser.add_argument("--report-rows", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--row-timeout", type=int, default=3600, help="seconds per row run")
@@ -322,6 +328,7 @@ def main() -> None:
     counter = jt.Counter(args)
     load = os.getloadavg()
     extra = ["--vllm-dtype", args.vllm_dtype, "--api-delay", str(args.api_delay)]
+    extra += ["--enforce-eager"] if args.enforce_eager else []
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
