@@ -117,7 +117,7 @@ def _server(args: argparse.Namespace, work: Path, row: str, n: int) -> Iterator:
 def _inspect_judge(
     args: argparse.Namespace, work: Path, n: int, model: str, env: dict, extra: list[str]
 ) -> Replies:
-    from hvsb.analysis.readers import read_inspect_log
+    from hvsb.tasks.inspect.logs import read_log
 
     out = work / f"ins-{model.split('/')[0]}-{'-'.join(extra)}-{n}"
     cmd = [str(BIN / "inspect"), "eval", "hvsb/judge", "-T", "dataset=bbq"]
@@ -126,7 +126,7 @@ def _inspect_judge(
     cmd += ["--log-format", "json", "--display", "none", *extra]
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
     (log,) = out.glob("*.json")
-    return {r["id"]: r["reply"] for r in read_inspect_log(log)}
+    return {r["id"]: r["reply"] for r in read_log(log)}
 
 
 def row_vllm_inspect(args: argparse.Namespace, work: Path, n: int, row: str) -> Replies:
@@ -139,8 +139,8 @@ def row_vllm_inspect(args: argparse.Namespace, work: Path, n: int, row: str) -> 
 
 def row_vl(args: argparse.Namespace, work: Path, n: int) -> Replies:
     """hvsb_bbq through lm-eval on vLLM: in-process where supported, else local-completions."""
-    from hvsb.analysis.readers import read_lm_eval_samples
     from hvsb.commands.lm_eval import lm_eval_vllm_supported
+    from hvsb.tasks.lm_eval.samples import read_samples
 
     out = work / f"lm-vllm-{n}"
     meta = json.dumps({"data_dir": args.data_dir, "scenarios_file": str(work / "scen.jsonl")})
@@ -161,7 +161,7 @@ def row_vl(args: argparse.Namespace, work: Path, n: int) -> Replies:
             env = {**ENV, **server.lm_eval_env}
             subprocess.run([*cmd, *common], check=True, env=env, stdout=subprocess.DEVNULL)
     (samples,) = out.rglob("samples_hvsb_bbq_*.jsonl")
-    return {r["id"]: r["reply"] for r in read_lm_eval_samples(samples)}
+    return {r["id"]: r["reply"] for r in read_samples(samples)}
 
 
 def row_api_loop(args: argparse.Namespace, work: Path, n: int) -> Replies:

@@ -18,15 +18,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from support.data import OFFLINE
 
 from hvsb.serving.vllm import VllmServer, vllm_importable
 
-OFFLINE = {
-    "HF_HUB_OFFLINE": "1",
-    "HF_DATASETS_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HVSB_NO_DOWNLOAD": "1",
-}
 SERVER_FLAGS = ("--dtype", "float32", "--max-model-len", "2048", "--enforce-eager")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hvsb_vllm_compare import inspect_judge, inspect_labels, same_metrics
 from inspect_ai.log import read_eval_log
+from support.vllm_compare import inspect_judge, inspect_labels, same_metrics
 
 pytestmark = pytest.mark.model
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hvsb_vllm_compare import lm_eval, lm_eval_labels, same_metrics
+from support.vllm_compare import lm_eval, lm_eval_labels, same_metrics
 
 from hvsb.serving.vllm import is_cpu_build
 

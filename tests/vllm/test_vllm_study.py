@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hvsb_vllm_compare import run_ok
+from support.vllm_compare import run_ok
 
 from hvsb.analysis import build_table
 from hvsb.serving.vllm import vllm_importable

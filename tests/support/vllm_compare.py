@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hvsb.analysis.readers import read_inspect_log, read_lm_eval_samples
+from hvsb.rows import read_rows
 from hvsb.scorers import parse_judgment
 
 
@@ -49,12 +49,12 @@ def lm_eval(model: str, model_args: str, out: Path, env: dict[str, str], *extra:
 
 
 def inspect_labels(log: Path) -> dict[str, str]:
-    return {str(row["id"]): parse_judgment(row["reply"]) for row in read_inspect_log(log)}
+    return {str(row["id"]): parse_judgment(row["reply"]) for row in read_rows(log)}
 
 
 def lm_eval_labels(out: Path, task: str) -> dict[str, str]:
     [samples] = out.rglob(f"samples_{task}_*.jsonl")
-    return {str(row["id"]): parse_judgment(row["reply"]) for row in read_lm_eval_samples(samples)}
+    return {str(row["id"]): parse_judgment(row["reply"]) for row in read_rows(samples)}
 
 
 def same_metrics(a: dict[str, float], b: dict[str, float]) -> bool:
