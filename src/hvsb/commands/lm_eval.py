@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from hvsb.serving.vllm import is_cpu_build
 from hvsb.tasks.lm_eval import tasks_path
 
 
@@ -54,6 +55,9 @@ def _lm_eval(_args: argparse.Namespace, extra: list[str]) -> int:
     from lm_eval.__main__ import cli_evaluate
 
     argv = with_batch_default(extra[1:] if extra[:1] == ["--"] else extra)
+    if _model_type(argv) == "vllm" and is_cpu_build() and not lm_eval_vllm_supported():
+        print(VLLM_CPU_MESSAGE, file=sys.stderr)
+        return 2
     saved = sys.argv
     sys.argv = ["lm-eval", *argv]
     try:
@@ -113,13 +117,42 @@ HF_BATCH_SIZE = "32"
 _BATCH_FLAGS = ("--batch_size", "--batch-size", "-b")
 
 
-def with_batch_default(argv: list[str]) -> list[str]:
-    """`argv` plus `--batch_size 32` when it runs `--model hf` and sets no batch size."""
+def _model_type(argv: list[str]) -> str | None:
+    """The value of `--model` in an lm_eval command line."""
     model = next(
         (value for flag, value in zip(argv, [*argv[1:], ""], strict=True) if flag == "--model"),
         None,
     )
-    model = model or next((a.split("=", 1)[1] for a in argv if a.startswith("--model=")), None)
+    return model or next((a.split("=", 1)[1] for a in argv if a.startswith("--model=")), None)
+
+
+VLLM_CPU_MESSAGE = """\
+hvsb lm-eval: error: lm-eval's --model vllm needs the distribution named `vllm`, and this
+environment has vLLM's CPU build (`vllm-cpu`), which lm-eval cannot load. Serve the model
+and use lm-eval's API models instead (same tasks, same greedy decoding):
+  hvsb serve MODEL        # prints the exact commands, e.g.
+  OPENAI_API_KEY=KEY hvsb lm-eval --model local-completions \\
+    --model_args model=MODEL,base_url=http://127.0.0.1:PORT/v1/completions,tokenizer_backend=huggingface,tokenizer=MODEL \\
+    --tasks hvsb_bbq_ll --apply_chat_template
+local-completions serves generation and log-likelihood tasks; local-chat-completions
+(base_url=.../v1/chat/completions) serves generation tasks."""
+
+
+def lm_eval_vllm_supported() -> bool:
+    """Whether lm-eval's `--model vllm` can load here: it reads the version of the
+    distribution `vllm`, which the CPU build (`vllm-cpu`) does not install."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        version("vllm")
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def with_batch_default(argv: list[str]) -> list[str]:
+    """`argv` plus `--batch_size 32` when it runs `--model hf` and sets no batch size."""
+    model = _model_type(argv)
     sized = any(a in _BATCH_FLAGS or a.startswith(("--batch_size=", "--batch-size=")) for a in argv)
     if model != "hf" or sized:
         return argv

@@ -31,6 +31,7 @@ from typing import Any, TextIO
 from inspect_ai.hooks import Hooks, ModelRetry, hooks
 
 from hvsb.errors import DatasetUnavailable, HvsbError
+from hvsb.serving.vllm import StudyServers
 from hvsb.study.plan import Evaluation, agree_phase, first_phase
 from hvsb.study.spec import EMBEDDED_PREFIX, ModelSpec, Study
 
@@ -170,6 +171,7 @@ def _eval_set(
     study: Study,
     log_dir: Path,
     outcome: Outcome,
+    servers: StudyServers,
 ) -> list[Any]:
     """Run one model's evaluations of one phase; record failures instead of raising."""
     if not evaluations:
@@ -180,6 +182,7 @@ def _eval_set(
     phase = evaluations[0].phase
     retry = study.retry
     try:
+        spec = servers.serving(spec)  # a vllm/ model's server, started once per study
         tasks = [build_task(e, steps[e.phase].max_tokens) for e in evaluations]
         success, logs = eval_set(
             tasks,
@@ -329,22 +332,24 @@ def _run(study: Study, dry_run: bool, out: TextIO) -> Outcome:
     planned = first_phase(study, judged, scenario_files)
     logs_root = Path(study.output_dir) / "logs"
     explain_logs: dict[tuple[str, str], Path] = {}
-    for spec in study.models:
-        mine = [e for e in planned if e.model == spec]
-        for phase in ("judge", "explain"):
-            done = _eval_set(
-                [e for e in mine if e.phase == phase],
-                spec,
-                study,
-                logs_root / phase / spec.name,
-                outcome,
-            )
-            if phase == "explain":
-                for log in done:
-                    explain_logs[(spec.name, log.eval.task_args["dataset"])] = local_path(
-                        log.location
-                    )
-    for spec in study.models:
-        agree = [e for e in agree_phase(study, explain_logs) if e.model == spec]
-        _eval_set(agree, spec, study, logs_root / "agree" / spec.name, outcome)
+    with StudyServers(log_dir=Path(study.output_dir) / "servers", out=out) as servers:
+        for spec in study.models:
+            mine = [e for e in planned if e.model == spec]
+            for phase in ("judge", "explain"):
+                done = _eval_set(
+                    [e for e in mine if e.phase == phase],
+                    spec,
+                    study,
+                    logs_root / phase / spec.name,
+                    outcome,
+                    servers,
+                )
+                if phase == "explain":
+                    for log in done:
+                        explain_logs[(spec.name, log.eval.task_args["dataset"])] = local_path(
+                            log.location
+                        )
+        for spec in study.models:
+            agree = [e for e in agree_phase(study, explain_logs) if e.model == spec]
+            _eval_set(agree, spec, study, logs_root / "agree" / spec.name, outcome, servers)
     return outcome
