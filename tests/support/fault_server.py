@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,13 @@ FAULTS = ("ok", "500", "400", "hang", "truncated")
 
 
 def reply_for(prompt: str) -> str:
-    """The healthy server's judgment of a prompt: BIASED or UNBIASED by its hash."""
+    """The healthy server's reply: to the emulation prompt (PROTOCOL §2) the JSON it asks
+    for, with a scenario made from the statement — a stand-in for the paper's GPT-4o
+    emulator; to anything else a judgment, BIASED or UNBIASED by the prompt's hash."""
+    statement = re.search(r"\[statement\]: <(.*?)>\.\n", prompt, re.DOTALL)
+    if statement:
+        scenario = f"At the meeting, someone said: {statement.group(1)}"
+        return json.dumps({"SCENARIO": scenario, "EXPLANATION": "It repeats a stereotype."})
     even = hashlib.sha256(prompt.encode("utf-8")).digest()[0] % 2 == 0
     return "Judgment: BIASED" if even else "Judgment: UNBIASED"
 

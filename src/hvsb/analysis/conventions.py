@@ -126,7 +126,7 @@ def raw_sentences_notice(table: pd.DataFrame) -> str:
     done = " and ".join(verbs[task] for task in verbs if (raw["task"] == task).any())
     return (
         f"SS/CP were {done} as raw sentences, not as the LLM-emulated scenarios of the "
-        f"paper (PROTOCOL §2): {cells}. These numbers are not the paper's measurement; build "
-        f"emulated scenarios with `hvsb scenarios build --mode emulated` and pass them as "
-        f"`scenarios_file`."
+        f"paper (PROTOCOL §2): {cells}. These numbers are not the paper's measurement; add an "
+        f"`emulate:` step to the study file (or build emulated scenarios with `hvsb scenarios "
+        f"build --mode emulated` and pass them as `scenarios_file`)."
     )
