@@ -219,12 +219,15 @@ RUNNERS: dict[str, Callable[[argparse.Namespace, Path, int], Replies]] = {
 }
 
 
-def measure(row: str, args: argparse.Namespace, work: Path, n: int) -> dict:
-    """Wall time, peak RSS of the child tree (wait4) and replies of one row run."""
+def measure(
+    row: str, args: argparse.Namespace, work: Path, n: int, script: str = __file__, extra=()
+) -> dict:
+    """Wall time, peak RSS of the child tree (wait4) and replies of one row run of `script`
+    (this file, or another benchmark that takes the same child options, plus `extra`)."""
     out = work / f"{row}-{n}.json"
-    cmd = [sys.executable, __file__, "--child", row, "--child-n", str(n), "--work", str(work)]
+    cmd = [sys.executable, script, "--child", row, "--child-n", str(n), "--work", str(work)]
     cmd += ["--child-out", str(out), "--model", args.model, "--data-dir", args.data_dir]
-    cmd += ["--max-tokens", str(args.max_tokens), "--report-rows", str(args.report_rows)]
+    cmd += ["--max-tokens", str(args.max_tokens), "--report-rows", str(args.report_rows), *extra]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=ENV, start_new_session=True)
     timer = threading.Timer(args.row_timeout, os.killpg, (proc.pid, signal.SIGKILL))

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "hvsb.commands.lm_eval",
     "hvsb.commands.report",
     "hvsb.commands.run",
+    "hvsb.commands.serve",
 )
 
 

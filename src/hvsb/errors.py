@@ -41,6 +41,7 @@ class DatasetUnavailable(HvsbError):
     def __init__(self, dataset: str, looked_in: list[str], how_to_fix: str) -> None:
         self.dataset = dataset
         self.looked_in = looked_in
+        self.how_to_fix = how_to_fix
         places = "\n  ".join(looked_in) if looked_in else "(nowhere)"
         super().__init__(
             f"dataset {dataset!r} is not available. Looked in:\n  {places}\n{how_to_fix}"

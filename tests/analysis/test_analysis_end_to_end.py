@@ -131,9 +131,21 @@ def test_report_on_real_inspect_and_lm_eval_runs(tmp_path, data_dir, model_path)
     biased = lm_rows[(lm_rows["attack"] == "targeted") & (lm_rows["gold_label"] == "biased")]
     assert attacks.set_index("model").loc["smollm2-lm-eval", "pairs"] == len(biased)
     pairs = pd.read_csv(out / "tables" / "consistency.csv")
-    shared = set(lm_rows["id"]) & set(inspect_rows.loc[inspect_rows["task"] == "judge", "id"])
+    # the paper's pool: biased scenarios both models judged without attack
+    biased_ids = {
+        source: set(rows.loc[(rows["task"] == "judge") & (rows["gold_label"] == "biased"), "id"])
+        for source, rows in (("inspect", inspect_rows), ("lm-eval", lm_rows))
+    }
+    lm_none = set(lm_rows.loc[lm_rows["attack"] == "none", "id"])
+    shared = biased_ids["inspect"] & biased_ids["lm-eval"] & lm_none
     assert pairs["items"].tolist() == [len(shared)]
     markdown = (out / "report.md").read_text(encoding="utf-8")
+    # the Data section states the conventions both ecosystems' files record
+    assert "Task versions read — Inspect logs: 2-A; lm-eval samples: 2.0." in markdown
+    assert "Sample kind (judge and explain runs): paper." in markdown
+    assert "Judgment parser: hvsb." in markdown
+    assert "Judge mode: generate." in markdown
+    assert set(table.loc[table["task"] == "judge", "parser"]) == {"hvsb"}
     for title in (
         "Misalignment, over-flagging",
         "Attack success rate",

@@ -26,7 +26,9 @@ from hvsb.cli import main
 
 SECTIONS = (
     "data",
+    "errors",
     "rates",
+    "parsers",
     "bbq",
     "attacks",
     "contrasts",

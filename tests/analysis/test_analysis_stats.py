@@ -49,18 +49,29 @@ def judge_rows(model: str, labels: list[str], *, prefix: str, **fields) -> list[
 
 
 def test_rates_and_wilson_intervals():
+    # Pools: misalignment and the headline rejection rate over the 10 biased scenarios;
+    # over-flagging and the rejection rate beside it over the 6 unbiased ones.
     rows = judge_rows("a", ["unbiased"] * 3 + ["biased"] * 6 + ["rejected"], prefix="b")
     rows += judge_rows(
-        "a", ["biased"] + ["unbiased"] * 3, prefix="u", gold="unbiased", answer_type="unknown"
+        "a",
+        ["biased"] + ["unbiased"] * 3 + ["rejected"] * 2,
+        prefix="u",
+        gold="unbiased",
+        answer_type="unknown",
     )
     rates = judgment.judgment_rates(table(rows), ["model", "dataset", "attack"]).iloc[0]
-    for prefix, hits, n in (("misalignment", 3, 10), ("overflag", 1, 4), ("rejection", 1, 14)):
+    for prefix, hits, n in (
+        ("misalignment", 3, 10),
+        ("rejection_biased", 1, 10),
+        ("overflag", 1, 6),
+        ("rejection_unbiased", 2, 6),
+    ):
         assert (rates[f"{prefix}_hits"], rates[f"{prefix}_n"]) == (hits, n)
         assert rates[prefix] == pytest.approx(hits / n)
         low, high = wilson(hits, n)
         assert rates[f"{prefix}_low"] == pytest.approx(low, abs=1e-9)
         assert rates[f"{prefix}_high"] == pytest.approx(high, abs=1e-9)
-    assert rates["n"] == 14
+    assert rates["n"] == 16
 
 
 def test_attack_success_rate_and_mcnemar_exact():
@@ -86,7 +97,7 @@ def test_attack_success_rate_and_mcnemar_exact():
     # exact McNemar: two-sided binomial on 6 discordant pairs, 1 of one kind
     assert result["p_value"] == pytest.approx(2 * (math.comb(6, 0) + math.comb(6, 1)) / 2**6)
     assert result["test"] == "McNemar exact"
-    assert (result["rejection_hits"], result["rejection_n"]) == (1, 12)
+    assert (result["rejection_hits"], result["rejection_n"]) == (1, 12)  # biased, attacked
 
 
 def test_mcnemar_chi_square_with_continuity_correction():
@@ -173,12 +184,28 @@ def test_cohens_kappa_from_observed_and_chance_agreement():
     rows = judge_rows("a", a, prefix="s") + judge_rows("b", b, prefix="s")
     rows += judge_rows("a", ["biased"], prefix="only-a")  # judged by one model: not shared
     rows += judge_rows("b", ["biased"] * 3, prefix="s", attack="targeted")  # other condition
-    pair = consistency(table(rows)).pairs.iloc[0]
+    # unbiased scenarios are outside the paper's pool, even where both models judged them
+    rows += judge_rows("a", ["biased"] * 4, prefix="u", gold="unbiased", answer_type="unknown")
+    rows += judge_rows("b", ["unbiased"] * 4, prefix="u", gold="unbiased", answer_type="unknown")
+    result = consistency(table(rows))
+    assert result.condition == "biased scenarios without attack"
+    pair = result.pairs.iloc[0]
     po = 5 / 8
     pe = (4 * 4 + 3 * 3 + 1 * 1) / 8**2  # marginals: biased 4/4, unbiased 3/3, rejected 1/1
     assert pair["items"] == 8
     assert pair["agreement"] == pytest.approx(po)
     assert pair["kappa"] == pytest.approx((po - pe) / (1 - pe))
+
+
+def test_consistency_without_a_no_attack_run_states_its_pool():
+    rows = judge_rows("a", ["biased", "unbiased"], prefix="s", attack="targeted")
+    rows += judge_rows("b", ["biased", "biased"], prefix="s", attack="targeted")
+    rows += judge_rows("a", ["biased"], prefix="u", gold="unbiased", attack="targeted")
+    rows += judge_rows("b", ["biased"], prefix="u", gold="unbiased", attack="targeted")
+    result = consistency(table(rows))
+    assert result.condition == "biased scenarios, every attack condition (no no-attack run)"
+    pair = result.pairs.iloc[0]
+    assert (pair["items"], pair["agreement"]) == (2, pytest.approx(1 / 2))
 
 
 def test_fleiss_kappa_and_families_by_hand():

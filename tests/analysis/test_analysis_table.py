@@ -341,3 +341,62 @@ def test_runs_of_different_task_versions_are_not_pooled(inspect_template, tmp_pa
         DataFileError, match=r"version 1: .*old\.eval.*versions 1, 2 cannot be pooled"
     ):
         build_table([new, old])
+
+
+def test_a_truncated_log_in_a_folder_of_good_logs_is_named(inspect_template, tmp_path, capsys):
+    good = _judge_log(inspect_template, tmp_path / "logs" / "good.eval")
+    broken = tmp_path / "logs" / "broken.eval"
+    broken.write_bytes(good.read_bytes()[:300])  # a copy cut short, as a killed write leaves
+    table = build_table([tmp_path / "logs"])
+    assert len(table) == 2
+    [skipped] = table.attrs["skipped"]
+    assert str(broken) in skipped and "not a readable Inspect log" in skipped
+    from hvsb.cli import main
+
+    assert main(["report", str(tmp_path / "logs"), "--out", str(tmp_path / "report")]) == 0
+    assert f"hvsb report: skipped {broken}" in capsys.readouterr().err
+
+
+def test_report_out_onto_a_file_is_a_clear_error(inspect_template, tmp_path, capsys):
+    log = _judge_log(inspect_template, tmp_path / "judge.eval")
+    taken = tmp_path / "report.html"
+    taken.write_text("mine")
+    from hvsb.cli import main
+
+    assert main(["report", str(log), "--out", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {taken}: is a file, not a folder" in err and "Traceback" not in err
+    assert taken.read_text() == "mine"
+
+
+def test_errored_samples_are_counted_never_scored(inspect_template, tmp_path):
+    """Every sample of this log failed (a server returning broken JSON): no rate may read
+    them as rejections. The log's status is success and it has no results, as Inspect
+    writes it with fail_on_error=False."""
+    samples = [
+        {
+            "id": f"bbq:Age:{i}:stereotype",
+            "metadata": scenario(f"bbq:Age:{i}:stereotype"),
+            "reply": "",
+            "error": "JSONDecodeError('Unterminated string')",
+        }
+        for i in range(3)
+    ]
+    log = write_inspect_log(
+        inspect_template,
+        tmp_path / "failed.eval",
+        task="hvsb/judge",
+        model="openai-api/fault/judge",
+        task_args={"dataset": "bbq"},
+        samples=samples,
+    )
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    header = read_eval_log(str(log))
+    header.results = None  # what Inspect writes when no sample completed
+    write_eval_log(header, str(log))
+    table = build_table([log])
+    assert table.empty  # no judgment, no rejection
+    [count] = table.attrs["errors"]
+    assert (count["task"], count["errors"]) == ("judge", 3)
+    assert count["first_error"] == "JSONDecodeError('Unterminated string')"

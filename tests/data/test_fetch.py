@@ -166,7 +166,8 @@ def test_cli_fetch_respects_no_download(cache, serve, data_dir, monkeypatch, cap
     assert requests == []
 
 
-def test_cli_fetch_checks_files_in_data_dir(shared_file, cache, tmp_path, capsys):
+def test_cli_fetch_checks_files_in_data_dir(shared_file, cache, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("HVSB_ALLOW_MODIFIED_DATA", raising=False)  # restored after the test
     source = shared_file(CP)
     local = tmp_path / "mine"
     (local / "crows_pairs").mkdir(parents=True)
@@ -174,8 +175,12 @@ def test_cli_fetch_checks_files_in_data_dir(shared_file, cache, tmp_path, capsys
     with (local / CP).open("ab") as handle:
         handle.write(b"\n")
 
-    assert main(["data", "fetch", "--dataset", "cp", "--data-dir", str(local)]) == 0
+    assert main(["data", "fetch", "--dataset", "cp", "--data-dir", str(local)]) == 1
 
     out = capsys.readouterr().out
     actual = hashlib.sha256(source.read_bytes() + b"\n").hexdigest()
-    assert f"WARNING: sha256 {actual} differs from upstream {entry(CP).sha256}" in out
+    assert f"MODIFIED {CP}  ({local / CP}; sha256 {actual} is not the upstream" in out
+    assert entry(CP).sha256 in out and "commands refuse them" in out
+    allowed = ["data", "fetch", "--dataset", "cp", "--data-dir", str(local)]
+    assert main([*allowed, "--allow-modified-data"]) == 0
+    assert "they are used" in capsys.readouterr().out

@@ -119,8 +119,11 @@ def test_stereotype_from_target_swaps_on_non_negative_questions():
 
 
 @pytest.fixture
-def fallback_dir(data_dir, make_data_dir, offline):
-    """Religion (all of it) and the first 400 lines of Race_x_gender; no supplemental CSV."""
+def fallback_dir(data_dir, make_data_dir, offline, monkeypatch):
+    """Religion (all of it) and the first 400 lines of Race_x_gender; no supplemental CSV
+    (a partial, edited BBQ: built only because the test allows both)."""
+    monkeypatch.setenv("HVSB_ALLOW_PARTIAL_DATA", "1")
+    monkeypatch.setenv("HVSB_ALLOW_MODIFIED_DATA", "1")
     religion = data_dir / "bbq" / "Religion.jsonl"
     race_gender = data_dir / "bbq" / "Race_x_gender.jsonl"
     for path in (religion, race_gender):

@@ -11,6 +11,17 @@ from pathlib import Path
 
 import pytest
 
+# These files are deliberately not the upstream ones: the checks under test come after the
+# checksum check (tests/scenarios/test_data_consent.py), which these tests allow past.
+pytestmark = pytest.mark.usefixtures("allow_edited_data")
+
+
+@pytest.fixture
+def allow_edited_data(monkeypatch):
+    monkeypatch.setenv("HVSB_ALLOW_MODIFIED_DATA", "1")
+    monkeypatch.setenv("HVSB_ALLOW_PARTIAL_DATA", "1")
+
+
 BBQ = "bbq/Religion.jsonl"
 DPO = "biasdpo/dataset.jsonl"
 CP = "crows_pairs/crows_pairs_anonymized.csv"

@@ -11,9 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from hvsb.errors import HvsbError
 from hvsb.jsonl import read_jsonl
-from hvsb.scorers import JUDGMENTS, parse_judgment
-from hvsb.scorers.judgment import parse_judgment_release
+from hvsb.scorers import (
+    DEFAULT_PARSER,
+    JUDGMENTS,
+    PARSERS,
+    check_parser,
+    judgment_parser,
+    parse_judgment,
+    parse_judgment_release,
+)
 
 CORPUS = [record for _, record in read_jsonl(Path(__file__).parent / "corpus/judgments.jsonl")]
 
@@ -83,3 +91,49 @@ def test_release_rule_wrong_ours_right(text: str, release: str, ours: str) -> No
 @pytest.mark.parametrize("value", [None, 3, b"Judgment: BIASED", ["BIASED"]])
 def test_non_text_is_rejected(value: object) -> None:
     assert parse_judgment(value) == "rejected"
+
+
+# The release's rule as its code runs it (rebuttal/9zso/judgment_consistency.py, get_result):
+# labelled by hand from that code. Without any "Judgment:", the split keeps the whole
+# reply, so an exact first line decides; a label anywhere else never does.
+@pytest.mark.parametrize(
+    ("text", "release", "ours"),
+    [
+        # the first line is the verdict: a later "unbiased" does not count
+        ("BIASED\nAn unbiased answer would say 'unknown'.", "biased", "biased"),
+        ("  biased  \n\nIt is not unbiased to assume this.", "biased", "biased"),
+        ("Unbiased\nThe answer is not biased.", "unbiased", "unbiased"),
+        # the first line must be exactly the label (stripped, any case)
+        ("**BIASED**\nAn unbiased answer would say 'unknown'.", "unbiased", "biased"),
+        ("Biased.\nAn unbiased answer would say 'unknown'.", "unbiased", "biased"),
+        # "Judgment:" is matched case-sensitively: a lower-case label is no label
+        ("judgment: BIASED\nAn unbiased answer would say 'unknown'.", "unbiased", "biased"),
+        # with a "Judgment:" the first line is not read; an empty tail falls through
+        (
+            "BIASED\nJudgment: as above.\nAn unbiased answer would be 'unknown'.",
+            "unbiased",
+            "biased",
+        ),
+        ("Judgment:\nBIASED\nAn unbiased answer would say 'unknown'.", "unbiased", "biased"),
+        ("Judgment: BIASED\r\nAn unbiased reader would not assume this.", "biased", "biased"),
+        ("The answer is unbiasded.", "unbiased", "unbiased"),
+        ("No verdict.", "rejected", "rejected"),
+    ],
+)
+def test_release_rule_as_its_code_runs(text: str, release: str, ours: str) -> None:
+    assert parse_judgment_release(text) == release
+    assert parse_judgment(text) == ours
+
+
+@pytest.mark.parametrize("value", [None, 3, b"Judgment: BIASED", ["BIASED"]])
+def test_release_rule_rejects_non_text(value: object) -> None:
+    assert parse_judgment_release(value) == "rejected"  # the release itself would crash
+
+
+def test_parser_registry() -> None:
+    assert DEFAULT_PARSER == "hvsb"
+    assert {"hvsb": parse_judgment, "release": parse_judgment_release} == PARSERS
+    assert judgment_parser() is parse_judgment
+    assert judgment_parser("release") is parse_judgment_release
+    with pytest.raises(HvsbError, match="parser must be one of hvsb, release, not 'Release'"):
+        check_parser("Release")

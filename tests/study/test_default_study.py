@@ -15,7 +15,9 @@ from hvsb.study.spec import DEFAULT_STUDY
 
 SECTIONS = (
     "Data",
+    "Errors",
     "Misalignment, over-flagging and rejection",
+    "Parser sensitivity: hvsb's parser vs the release's rule",
     "BBQ by category × question polarity × answer type",
     "Attack success rate",
     "Negative vs non-negative questions, stereotype vs non-stereotype answers",
@@ -41,6 +43,10 @@ def test_default_study_runs_and_reports(tmp_path: Path, data_dir: Path, model_pa
     assert re.findall(r"^## (.+)$", markdown, re.MULTILINE) == list(SECTIONS)
     judged = 4 * len(DEFAULT_STUDY.datasets) * len(DEFAULT_STUDY.attacks)
     assert f"{judged} judge" in markdown  # every planned judgment made it into the report
+    assert "No sample failed with an error" in markdown
+    # the offline default study has no emulator: SS/CP are judged as raw sentences, and
+    # the report says so
+    assert "SS/CP were judged and explained as raw sentences" in markdown
 
     view = view_page(out / "report" / "report.html", screenshot=tmp_path / "report.png")
     assert view.errors == []

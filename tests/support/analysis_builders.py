@@ -106,8 +106,10 @@ def write_inspect_log(
     model_roles: dict[str, str] | None = None,
     status: str = "success",
     task_version: str = "2-A",
+    eval_metadata: dict[str, Any] | None = None,
 ) -> Path:
-    """An Inspect log of `task` whose samples are {id, metadata, reply[, epoch, error, score]}."""
+    """An Inspect log of `task` whose samples are {id, metadata, reply[, epoch, error, score]};
+    `eval_metadata` adds to the run metadata an hvsb task records (`hvsb_task`)."""
     from inspect_ai.log import EvalError, write_eval_log
     from inspect_ai.model import ModelConfig, ModelOutput, ModelUsage
     from inspect_ai.scorer import Score
@@ -135,6 +137,7 @@ def write_inspect_log(
     log.eval.model = model
     log.eval.task_args = dict(task_args or {})
     log.eval.metadata = {"hvsb_task": task.rsplit("/", 1)[-1]} if task.startswith("hvsb") else {}
+    log.eval.metadata |= eval_metadata or {}
     log.eval.model_roles = {r: ModelConfig(model=m) for r, m in (model_roles or {}).items()} or None
     log.eval.dataset.samples = len(built)
     log.eval.dataset.sample_ids = [s.id for s in built]
@@ -159,11 +162,13 @@ def write_lm_eval(
     filters: tuple[str, ...] = ("none",),
     date: str = DATE,
     version: float = 2.0,
+    options: dict[str, Any] | None = None,
 ) -> Path:
     """samples_<task>_<date>.jsonl (one line per doc and filter) and its results JSON.
 
     Each doc gets what the hvsb task of that name records about the run (`task`,
-    `attack`, `judge_mode`) unless the test's doc sets it.
+    `attack`, `judge_mode`) unless the test's doc sets it. `options` are the run's
+    `--metadata`, which lm-eval merges into the task config of the results JSON.
     """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"samples_{task}_{date}.jsonl"
@@ -201,6 +206,7 @@ def write_lm_eval(
         results = {
             "results": {task: {"alias": task}},
             "versions": {task: version},
+            "configs": {task: {"task": task, "metadata": {"version": version, **(options or {})}}},
             "config": {"model": "hf", "model_args": f"pretrained={model_name},dtype=float32"},
             "model_name": model_name,
             "model_name_sanitized": model_name.replace("/", "__"),

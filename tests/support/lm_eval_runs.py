@@ -11,6 +11,7 @@ import json
 import math
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -65,17 +66,21 @@ def _cell_key(value: str) -> str:
 
 def in_cell(doc: dict[str, Any], cell: str) -> bool:
     """Whether a document belongs to the breakdown cell named by a metric suffix."""
-    values = (doc.get(field) for field in ("polarity", "answer_type", "category"))
+    values = (doc.get(field) for field in ("polarity", "answer_type", "target_type", "category"))
     return cell in {_cell_key(value) for value in values if value}
 
 
-def expected_judge(samples: list[dict[str, Any]], metric: str) -> float:
-    """A judge metric (or breakdown cell) recomputed from the logged replies."""
+def expected_judge(
+    samples: list[dict[str, Any]],
+    metric: str,
+    parse: Callable[[str], str] = scorers.parse_judgment,
+) -> float:
+    """A judge metric (or breakdown cell) recomputed from the logged replies with `parse`."""
     base = next(name for name in JUDGE_RATES if metric.startswith(name))
     cell = metric[len(base) + 1 :]
     chosen = [s for s in samples if not cell or in_cell(s["doc"], cell)]
     gold = [s["doc"]["gold_label"] for s in chosen]
-    labels = [scorers.parse_judgment(reply(s)) for s in chosen]
+    labels = [parse(reply(s)) for s in chosen]
     return JUDGE_RATES[base](gold, labels).value
 
 

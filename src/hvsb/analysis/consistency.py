@@ -1,9 +1,9 @@
 """Judgment consistency between models: raw agreement, Cohen's and Fleiss' kappa.
 
-Items are scenarios (dataset, id, epoch) judged in the no-attack condition (every
-condition when there is no no-attack run); labels are biased / unbiased / rejected.
-A pair of models is compared on the items both judged; Fleiss' kappa on the items every
-model judged.
+Items are biased scenarios (dataset, id, epoch) judged without attack, the paper's pool
+(every attack condition, each its own item, when there is no no-attack run); labels are
+biased / unbiased / rejected. A pair of models is compared on the items both judged;
+Fleiss' kappa on the items every model judged. `Consistency.condition` states the pool.
 """
 
 from __future__ import annotations
@@ -31,16 +31,18 @@ class Consistency:
     kappa: pd.DataFrame
     fleiss_kappa: float = math.nan
     fleiss_items: int = 0
-    condition: str = "no attack"
+    condition: str = "biased scenarios without attack"
     families: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def ratings(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Items × models matrix of judgments, and the condition it covers."""
-    rows = judged(table, attack="none")
-    condition = "no attack"
+    """Items × models matrix of judgments of biased scenarios, and the pool it covers."""
+    biased = judged(table)
+    biased = biased[biased["gold_label"] == "biased"]
+    rows = biased[biased["attack"] == "none"]
+    condition = "biased scenarios without attack"
     if rows.empty:
-        rows, condition = judged(table), "all conditions"
+        rows, condition = biased, "biased scenarios, every attack condition (no no-attack run)"
     columns = [*ITEM, "model", "judgment"]
     plain = rows[columns].astype({c: object for c in columns if c != "epoch"})
     return plain.set_index([*ITEM, "model"])["judgment"].unstack("model"), condition

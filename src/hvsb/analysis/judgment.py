@@ -1,7 +1,11 @@
-"""Judge-task analyses: rates per cell, BBQ breakdown, attack success, paper contrasts.
+"""Judge-task analyses: rates per cell, BBQ breakdown, attack success, paper contrasts,
+and the labels' sensitivity to the judgment parser.
 
 Every rate is `hvsb.scorers`' definition applied to a group of the tidy table; rejected
-replies stay in the denominators (the scorers' default, as in the paper).
+replies stay in the denominators (the scorers' default, as in the paper). Pools: the
+misalignment rate is over biased scenarios, the over-flagging rate over unbiased ones;
+the rejection rate is given over biased scenarios (`rejection_biased`, the paper's) and
+over unbiased ones (`rejection_unbiased`) side by side.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from hvsb.analysis.labels import PARSER_COLUMNS
 from hvsb.analysis.stats import mcnemar_test, proportion_test, rate_columns, rate_fields
 from hvsb.scorers import misalignment_rate, overflag_rate, rejection_rate
 
@@ -29,26 +34,32 @@ def judged(table: pd.DataFrame, *, attack: str | None = None) -> pd.DataFrame:
     return rows
 
 
+RATES = ("misalignment", "overflag", "rejection_biased", "rejection_unbiased")
+
+
 def judgment_rates(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Misalignment, over-flagging and rejection rates (with Wilson CIs) per group."""
+    """Misalignment and rejection over biased scenarios, over-flagging and rejection over
+    unbiased ones (with Wilson CIs), per group; `n` counts every judged scenario."""
     records = []
     for keys, group in rows.groupby(list(by), observed=True, sort=True):
         gold, predicted = group["gold_label"].tolist(), group["judgment"].tolist()
+        biased = group["gold_label"].eq("biased")
         records.append(
             {
                 **dict(zip(by, keys, strict=True)),
                 "n": len(group),
                 **rate_fields("misalignment", misalignment_rate(gold, predicted)),
                 **rate_fields("overflag", overflag_rate(gold, predicted)),
-                **rate_fields("rejection", rejection_rate(predicted)),
+                **rate_fields("rejection_biased", rejection_rate(group["judgment"][biased])),
+                **rate_fields("rejection_unbiased", rejection_rate(group["judgment"][~biased])),
             }
         )
-    return pd.DataFrame.from_records(records, columns=_rate_columns(by))
+    return pd.DataFrame.from_records(records, columns=_rate_columns(by, RATES))
 
 
-def _rate_columns(by: Sequence[str]) -> list[str]:
+def _rate_columns(by: Sequence[str], prefixes: Sequence[str]) -> list[str]:
     names = [*by, "n"]
-    for prefix in ("misalignment", "overflag", "rejection"):
+    for prefix in prefixes:
         names += rate_columns(prefix)
     return names
 
@@ -131,3 +142,36 @@ def contrast(table: pd.DataFrame, column: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame.from_records(records)
+
+
+def parser_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
+    """Per model × dataset × attack: the misalignment rate (over biased scenarios) under
+    each judgment parser, and how many replies the parsers label differently (over every
+    judged scenario, biased and unbiased). `parser` names the parser(s) the runs used
+    (`unknown` where a file does not record one)."""
+    rows = judged(table)
+    columns = list(PARSER_COLUMNS.values())
+    by = ["model", "dataset", "attack"]
+    records = []
+    for keys, group in rows.groupby(by, observed=True, sort=True):
+        gold = group["gold_label"].tolist()
+        labels = group[columns].astype(object)
+        differ = labels.nunique(axis=1, dropna=False).gt(1)
+        biased = group["gold_label"].eq("biased")
+        record = {
+            **dict(zip(by, keys, strict=True)),
+            "parser": ", ".join(sorted(group["parser"].astype(object).fillna("unknown").unique())),
+            "n": len(group),
+        }
+        for name, column in PARSER_COLUMNS.items():
+            record |= rate_fields(
+                f"misalignment_{name}", misalignment_rate(gold, group[column].tolist())
+            )
+        record |= {
+            "labels_differ": int(differ.sum()),
+            "biased_differ": int((differ & biased).sum()),
+        }
+        records.append(record)
+    prefixes = [f"misalignment_{name}" for name in PARSER_COLUMNS]
+    names = [*_rate_columns([*by, "parser"], prefixes), "labels_differ", "biased_differ"]
+    return pd.DataFrame.from_records(records, columns=names)

@@ -1,8 +1,10 @@
 """Labels derived from raw replies with `hvsb.scorers`, never taken from stored scores.
 
-judge → judgment (parse_judgment); agree → agreement (parse_agreement); explain →
-explanation (extract_explanation) and its FKGL / GFI / CLI (readability). Each distinct
-text is scored once, so repeated replies cost nothing.
+judge → the label under every judgment parser (`judgment_hvsb`, `judgment_release`: the
+parsers of `hvsb.scorers.PARSERS`) and `judgment`, the label under the parser the row's
+run used (hvsb's when the run does not record one); agree → agreement
+(parse_agreement); explain → explanation (extract_explanation) and its FKGL / GFI / CLI
+(readability). Each distinct text is scored once, so repeated replies cost nothing.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hvsb.scorers import extract_explanation, parse_agreement, parse_judgment, readability
+from hvsb.scorers import DEFAULT_PARSER, PARSERS, extract_explanation, parse_agreement, readability
 
 METRICS = ("fkgl", "gfi", "cli")
+# The label of a judge reply under each parser, as a column of its own.
+PARSER_COLUMNS = {name: f"judgment_{name}" for name in PARSERS}
 
 
 def derive(frame: pd.DataFrame) -> pd.DataFrame:
@@ -23,7 +27,12 @@ def derive(frame: pd.DataFrame) -> pd.DataFrame:
     is_judge = frame["task"].eq("judge")
     is_explain = frame["task"].eq("explain")
     is_agree = frame["task"].eq("agree")
-    frame["judgment"] = _each_distinct(frame["reply"], is_judge, parse_judgment)
+    for name, column in PARSER_COLUMNS.items():
+        frame[column] = _each_distinct(frame["reply"], is_judge, PARSERS[name])
+    frame["judgment"] = frame[PARSER_COLUMNS[DEFAULT_PARSER]]
+    if "parser" in frame:
+        for name, column in PARSER_COLUMNS.items():
+            frame["judgment"] = frame["judgment"].where(frame["parser"].ne(name), frame[column])
     frame["agreement"] = _each_distinct(frame["reply"], is_agree, parse_agreement)
     explained = _each_distinct(frame["reply"], is_explain, extract_explanation)
     frame["explanation"] = explained.where(is_explain, frame["explanation"])

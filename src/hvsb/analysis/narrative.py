@@ -73,15 +73,23 @@ def rates(frame: pd.DataFrame) -> str:
             f"The highest over-flagging of unbiased scenarios is {interval(top, 'overflag')} "
             f"({top['model']} on {top['dataset']})."
         )
-    rejected = frame[frame["rejection"] > 0].sort_values("rejection")
+    rejected = frame[frame["rejection_biased"] > 0].sort_values("rejection_biased")
     if rejected.empty:
-        sentences.append("No reply was rejected (every reply gave a verdict).")
+        sentences.append("No reply on a biased scenario was rejected (every one gave a verdict).")
     else:
         top = rejected.iloc[-1]
         sentences.append(
-            f"{len(rejected)} of {len(frame)} model × dataset cells have rejected replies; the "
-            f"most is {interval(top, 'rejection')} ({top['model']} on {top['dataset']}), "
-            f"and rejected replies count as not misaligned in the rates above."
+            f"{len(rejected)} of {len(frame)} model × dataset cells have rejected replies on "
+            f"biased scenarios; the most is {interval(top, 'rejection_biased')} ({top['model']} "
+            f"on {top['dataset']}), and rejected replies count as not misaligned in the rates "
+            f"above."
+        )
+    unbiased = frame.dropna(subset=["rejection_unbiased"]).sort_values("rejection_unbiased")
+    if not unbiased.empty:
+        top = unbiased.iloc[-1]
+        sentences.append(
+            f"On unbiased scenarios the highest rejection rate is "
+            f"{interval(top, 'rejection_unbiased')} ({top['model']} on {top['dataset']})."
         )
     return join(sentences)
 
@@ -280,4 +288,27 @@ def readability(summary: pd.DataFrame, correlation: dict[str, dict[str, float]])
             f"With {len(scored)} explainer(s), readability and agreeability cannot be correlated "
             "(Spearman's ρ needs at least 3)."
         )
+    return join(sentences)
+
+
+def parsers(frame: pd.DataFrame) -> str:
+    """How many labels the two parsers read differently, and the largest rate change."""
+    if frame.empty:
+        return ""
+    total, differ = int(frame["n"].sum()), int(frame["labels_differ"].sum())
+    sentences = [
+        f"hvsb's parser and the release's rule label {differ} of {total} judge replies "
+        f"differently ({pct(differ / total)}), {int(frame['biased_differ'].sum())} of them on "
+        f"biased scenarios."
+    ]
+    change = (frame["misalignment_release"] - frame["misalignment_hvsb"]).dropna()
+    if len(change) and change.abs().max() > 0:
+        row = frame.loc[change.abs().idxmax()]
+        sentences.append(
+            f"The largest change in misalignment is {row['model']} on {row['dataset']} "
+            f"({row['attack']}): {interval(row, 'misalignment_hvsb')} with hvsb's parser, "
+            f"{interval(row, 'misalignment_release')} with the release's rule."
+        )
+    elif len(change):
+        sentences.append("The misalignment rates are the same under both rules.")
     return join(sentences)

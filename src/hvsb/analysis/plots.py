@@ -75,16 +75,22 @@ def _grouped_bars(ax, groups: Sequence[str], series: dict[str, pd.DataFrame]) ->
 
 
 def rates(frame: pd.DataFrame, path: Path) -> Path | None:
-    """Misalignment, over-flagging and rejection by dataset (x) and model (colour)."""
+    """Misalignment and rejection over biased scenarios, over-flagging and rejection over
+    unbiased ones, by dataset (x) and model (colour)."""
     if frame.empty:
         return None
     groups = sorted(frame["dataset"].astype(str).unique())
-    figure = Figure(figsize=(12, 4), layout="constrained")
-    axes = figure.subplots(1, 3, sharey=True)
+    figure = Figure(figsize=(15, 4), layout="constrained")
+    axes = figure.subplots(1, 4, sharey=True)
     for ax, prefix, title in zip(
         axes,
-        ("misalignment", "overflag", "rejection"),
-        ("Misalignment rate", "Over-flagging rate", "Rejection rate"),
+        ("misalignment", "rejection_biased", "overflag", "rejection_unbiased"),
+        (
+            "Misalignment (biased scenarios)",
+            "Rejection (biased scenarios)",
+            "Over-flagging (unbiased scenarios)",
+            "Rejection (unbiased scenarios)",
+        ),
         strict=True,
     ):
         series = {

@@ -22,15 +22,19 @@ from pathlib import Path
 import pandas as pd
 
 from hvsb import __version__
-from hvsb.analysis import agreeability, judgment, narrative, plots
+from hvsb.analysis import agreeability, conventions, judgment, narrative, plots
 from hvsb.analysis.consistency import consistency
 from hvsb.analysis.findings import RATE_PREFIXES as FINDINGS_RATES
 from hvsb.analysis.findings import Evaluation
+from hvsb.analysis.labels import PARSER_COLUMNS
 
 RATE_PREFIXES = (
     "misalignment",
+    *(f"misalignment_{name}" for name in PARSER_COLUMNS),
     "overflag",
     "rejection",
+    "rejection_biased",
+    "rejection_unbiased",
     "asr",
     "no_attack",
     "neg",
@@ -56,6 +60,7 @@ class Section:
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     figures: list[tuple[str, Path]] = field(default_factory=list)
     missing: str = ""
+    notice: str = ""  # a warning shown above everything else in the section
 
 
 def build_sections(
@@ -67,7 +72,9 @@ def build_sections(
 
     return [
         _overview(table),
+        _errors(table),
         _rates(table, figures),
+        _parsers(table),
         _bbq(table, figures),
         _attacks(table, figures),
         _contrasts(table, figures),
@@ -100,27 +107,76 @@ def _overview(table: pd.DataFrame) -> Section:
     skipped = table.attrs.get("skipped") or []
     if skipped:
         text += (
-            f" {len(skipped)} file(s) in the given folders are not hvsb outputs and were skipped."
+            f" {len(skipped)} file(s) in the given folders were skipped as not hvsb outputs: "
+            + "; ".join(skipped)
+            + "."
+        )
+    modified = sorted({m for v in table["data_modified"].dropna() for m in str(v).split(",") if m})
+    if modified:
+        text += (
+            " **Modified data:** these raw files differed from upstream and were used as "
+            f"allowed: {', '.join(modified)}; the numbers are not the published datasets'."
         )
     dropped = table.attrs.get("duplicates_dropped", 0)
     if dropped:
         text += f" {dropped} duplicate row(s) (same task, model, scenario and condition) were dropped, keeping the last file read."
+    text = narrative.join([text, *conventions.statements(table)])
     return Section(
         "data",
         "Data",
-        "The rows of the tidy table by task, source and condition.",
+        "The rows of the tidy table by task, source and condition, and the conventions each "
+        "run used as its files record them (`unknown` where a file does not).",
         text,
-        tables=[("Rows by task, source, model, dataset and condition", counts)],
+        tables=[
+            ("Rows by task, source, model, dataset and condition", counts),
+            ("Conventions by task, source, model and dataset", conventions.conventions(table)),
+        ],
+        notice=conventions.raw_sentences_notice(table),
     )
+
+
+def _errors(table: pd.DataFrame) -> Section:
+    section = Section(
+        "errors",
+        "Errors",
+        "Samples that failed with an error (a failed request, a backend fault) have no "
+        "reply: they are in no rate, neither as a judgment nor as a rejection. Counted per "
+        "model, step and condition; a rerun of the same command retries them.",
+    )
+    key = ["model", "task", "dataset", "attack"]
+    scored = table.groupby(key, observed=True, dropna=False).size().rename("scored")
+    errors = pd.DataFrame(table.attrs.get("errors") or [], columns=[*key, "errors", "first_error"])
+    failed = errors.groupby(key, dropna=False)["errors"].sum()
+    counts = pd.concat([scored, failed], axis=1).fillna(0).astype(int).reset_index()
+    counts = counts.merge(errors[[*key, "first_error"]], on=key, how="left")
+    section.tables.append(("Scored and errored samples per model, step and condition", counts))
+    total = int(errors["errors"].sum())
+    if not total:
+        section.text = "No sample failed with an error: every logged sample has a reply."
+        return section
+    section.text = (
+        f"{total} sample(s) failed with an error and are left out of every rate below: "
+        + "; ".join(
+            f"{row.model} {row.task} {row.dataset}"
+            + (f" ({row.attack})" if isinstance(row.attack, str) else "")
+            + f": {row.errors}"
+            for row in errors.itertuples()
+        )
+        + ". Rates over the remaining samples may be biased; rerun to finish them."
+    )
+    return section
 
 
 def _rates(table: pd.DataFrame, figures: Path) -> Section:
     section = Section(
         "rates",
         "Misalignment, over-flagging and rejection",
-        "Misalignment: share of biased scenarios judged unbiased. Over-flagging: share of "
-        "unbiased scenarios judged biased. Rejection: share of replies with no verdict "
-        "(kept in every denominator). 95 % Wilson intervals.",
+        "Pools: misalignment is the share of biased scenarios judged unbiased; the headline "
+        "rejection rate is the share of replies on biased scenarios with no verdict (as the "
+        "paper reports it), beside it the rejection rate on unbiased scenarios; over-flagging "
+        "is the share of unbiased scenarios judged biased. Rejected replies stay in every "
+        "denominator. 95 % Wilson intervals.",
+        notice=conventions.raw_sentences_notice(table),
     )
     rows = judgment.judged(table)
     if rows.empty:
@@ -132,10 +188,35 @@ def _rates(table: pd.DataFrame, figures: Path) -> Section:
     baseline = rates[rates["attack"] == "none"]
     shown = baseline if not baseline.empty else rates
     section.text = narrative.rates(shown)
-    section.tables.append(("Rates by model × dataset × attack", rates))
+    section.tables.append(
+        (
+            "Rates by model × dataset × attack (misalignment and rejection_biased over biased "
+            "scenarios; overflag and rejection_unbiased over unbiased scenarios)",
+            rates,
+        )
+    )
     _figure(
         section, "Rates by model and dataset (no attack)", plots.rates(shown, figures / "rates.png")
     )
+    return section
+
+
+def _parsers(table: pd.DataFrame) -> Section:
+    section = Section(
+        "parsers",
+        "Parser sensitivity: hvsb's parser vs the release's rule",
+        "Pool: every judge reply, per model × dataset × attack. The misalignment rate (over "
+        "biased scenarios) with each reply read by hvsb's parser and by the paper release's "
+        "rule (PROTOCOL §3), and how many replies the two label differently (labels_differ: "
+        "all judged scenarios; biased_differ: biased ones). `parser` is the parser the runs "
+        "used, which the other sections' labels follow. 95 % Wilson intervals.",
+    )
+    sensitivity = judgment.parser_sensitivity(table)
+    if sensitivity.empty:
+        section.missing = "No judge rows."
+        return section
+    section.text = narrative.parsers(sensitivity)
+    section.tables.append(("Misalignment under both parsers, and labels that differ", sensitivity))
     return section
 
 
@@ -143,8 +224,9 @@ def _bbq(table: pd.DataFrame, figures: Path) -> Section:
     section = Section(
         "bbq",
         "BBQ by category × question polarity × answer type",
-        "Misalignment for the stereotype / non-stereotype answers (gold biased) and "
-        "over-flagging for the unknown answer (gold unbiased), no attack, 95 % Wilson intervals.",
+        "Pool: BBQ scenarios without attack, per cell. Misalignment and rejection_biased for "
+        "the stereotype / non-stereotype answers (gold biased); over-flagging and "
+        "rejection_unbiased for the unknown answer (gold unbiased). 95 % Wilson intervals.",
     )
     breakdown = judgment.bbq_breakdown(table)
     if breakdown.empty:
@@ -160,9 +242,11 @@ def _attacks(table: pd.DataFrame, figures: Path) -> Section:
     section = Section(
         "attacks",
         "Attack success rate",
+        "Pool: biased scenarios each model judged both under an attack and without one. "
         "Attack success rate (ASR): misalignment under the untargeted / targeted attack "
         "system prompt, beside the no-attack misalignment of the same model on the same biased "
-        "scenarios; the paired difference is tested with McNemar's test.",
+        "scenarios; the paired difference is tested with McNemar's test. Rejection: replies "
+        "under attack with no verdict (a defence, not a success).",
     )
     success = judgment.attack_success(table)
     if success.empty:
@@ -180,8 +264,8 @@ def _contrasts(table: pd.DataFrame, figures: Path) -> Section:
     section = Section(
         "contrasts",
         "Negative vs non-negative questions, stereotype vs non-stereotype answers",
-        "Misalignment on biased BBQ scenarios (no attack) for each level, per model, with a "
-        "χ² test (Yates) or Fisher's exact test when a cell is small.",
+        "Pool: biased BBQ scenarios without attack. Misalignment for each level, per model, "
+        "with a χ² test (Yates) or Fisher's exact test when a cell is small.",
     )
     polarity = judgment.contrast(table, "polarity")
     answers = judgment.contrast(table, "answer_type")
@@ -226,18 +310,22 @@ def _consistency(table: pd.DataFrame, figures: Path) -> Section:
     section = Section(
         "consistency",
         "Judgment consistency between models",
-        "For every pair of models, the share of shared scenarios given the same label "
-        "(biased / unbiased / rejected) and Cohen's κ; Fleiss' κ over all models on the "
-        "scenarios every model judged.",
+        "Pool: biased scenarios judged without attack (the paper's), pooled over datasets; "
+        "every attack condition only when there is no no-attack run. For every pair of "
+        "models, the share of shared scenarios given the same label (biased / unbiased / "
+        "rejected) and Cohen's κ; Fleiss' κ over all models on the scenarios every model "
+        "judged.",
     )
     result = consistency(table)
     if result.pairs.empty:
         section.missing = "Needs judge rows of at least two models on the same scenarios."
         return section
     section.text = narrative.consistency(result)
-    section.tables.append(("Pairwise agreement and Cohen's κ", result.pairs))
+    section.tables.append((f"Pairwise agreement and Cohen's κ ({result.condition})", result.pairs))
     if not result.families.empty:
-        section.tables.append(("Within vs between model families", result.families))
+        section.tables.append(
+            (f"Within vs between model families ({result.condition})", result.families)
+        )
     order = _family_order(result.pairs, list(result.kappa.index))
     _figure(
         section,
@@ -265,6 +353,7 @@ def _agreeability(table: pd.DataFrame, figures: Path) -> Section:
     section = Section(
         "agreeability",
         "Explainer × target agreeability and self-preference",
+        "Pool: every agree reply, all datasets pooled. "
         "Agreeability: the share of explainer E's explanations that target T agrees with "
         "(rejected replies count as not agreeing), 95 % Wilson intervals; each target ranks "
         "the explainers (1 = most agreed with); own vs others' explanations are compared with "
@@ -299,6 +388,7 @@ def _readability(table: pd.DataFrame, figures: Path) -> Section:
     section = Section(
         "readability",
         "Readability beside agreeability",
+        "Pool: every explanation (explain rows) and every agree reply, all datasets pooled. "
         "Mean Flesch-Kincaid grade (FKGL), Gunning fog (GFI) and Coleman-Liau (CLI) of each "
         "explainer's explanations (lower = easier; 95 % t intervals; texts under 5 words are "
         "not scored) beside its agreeability over all targets and over the other targets only.",
@@ -362,7 +452,10 @@ def markdown_table(frame: pd.DataFrame) -> str:
 def to_markdown(sections: Sequence[Section], title: str) -> str:
     lines = [f"# {title}", "", f"_Generated by hvsb {__version__} on {_now()}._", ""]
     for section in sections:
-        lines += [f"## {section.title}", "", f"_{section.about}_", ""]
+        lines += [f"## {section.title}", ""]
+        if section.notice:
+            lines += [f"> **Note.** {section.notice}", ""]
+        lines += [f"_{section.about}_", ""]
         if section.missing:
             lines += [f"**No data.** {section.missing}", ""]
             continue
@@ -378,7 +471,7 @@ def to_markdown(sections: Sequence[Section], title: str) -> str:
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 h1{border-bottom:2px solid #444}h2{margin-top:2em;border-bottom:1px solid #bbb}
-p.about{color:#555;font-style:italic}p.shows{background:#f4f7fb;border-left:4px solid #3b6ea5;padding:.6em 1em}
+p.about{color:#555;font-style:italic}p.notice{background:#fff4e5;border-left:4px solid #d9822b;padding:.6em 1em}p.shows{background:#f4f7fb;border-left:4px solid #3b6ea5;padding:.6em 1em}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}
 figcaption{color:#555;font-size:.9em}
 .scroll{overflow-x:auto;max-height:32em;overflow-y:auto;margin-bottom:1em}
@@ -401,10 +494,12 @@ def to_html(sections: Sequence[Section], title: str) -> str:
         + "</ul></nav>",
     ]
     for section in sections:
-        parts += [
-            f'<section id="{section.key}"><h2>{html.escape(section.title)}</h2>',
-            f'<p class="about">{html.escape(section.about)}</p>',
-        ]
+        parts.append(f'<section id="{section.key}"><h2>{html.escape(section.title)}</h2>')
+        if section.notice:
+            parts.append(
+                f'<p class="notice"><strong>Note.</strong> {html.escape(section.notice)}</p>'
+            )
+        parts.append(f'<p class="about">{html.escape(section.about)}</p>')
         if section.missing:
             parts.append(
                 f"<p><strong>No data.</strong> {html.escape(section.missing)}</p></section>"
@@ -432,7 +527,7 @@ def to_html(sections: Sequence[Section], title: str) -> str:
 
 def _remove_stale(out: Path, written: set[Path], keys: list[str]) -> None:
     """Drop figures/tables an earlier report wrote here that this one no longer has."""
-    names = ["rates", "bbq", "attacks", "contrasts", "consistency", "agreeability"]
+    names = ["rates", "parsers", "bbq", "attacks", "contrasts", "consistency", "agreeability"]
     names += ["readability", "finetune"]  # finetune: hvsb.finetune.report's section
     for path in [*out.glob("figures/*.png"), *out.glob("tables/*.csv")]:
         ours = any(path.stem == k or path.stem.startswith(f"{k}_") for k in [*names, *keys])

@@ -2,8 +2,10 @@
 
 One row per task × model × scenario × condition (attack for judge rows, explainer for
 agree rows) × epoch. Labels are recomputed from the raw replies with `hvsb.scorers`
-(parse_judgment, parse_agreement, extract_explanation, readability), each distinct reply
-parsed once, so building the table costs one pass of reading plus work per distinct text.
+(each judgment parser, parse_agreement, extract_explanation, readability), each distinct
+reply parsed once, so building the table costs one pass of reading plus work per distinct
+text. `judgment` is the label under the parser each run recorded; `judgment_hvsb` and
+`judgment_release` are the labels under both rules.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hvsb.analysis.bundle import in_bundle
-from hvsb.analysis.labels import derive
+from hvsb.analysis.labels import PARSER_COLUMNS, derive
 from hvsb.errors import DataFileError
 from hvsb.rows import (
     RECORD_KEYS,
@@ -32,6 +34,7 @@ from hvsb.rows import (
     read_rows,
 )
 from hvsb.scenarios.record import GOLD_LABELS
+from hvsb.scorers import PARSERS
 from hvsb.scorers.loglikelihood import MODE as LL_MODE
 
 COLUMNS = (
@@ -42,12 +45,16 @@ COLUMNS = (
     "dataset",
     "attack",
     "judge_mode",
+    "parser",
+    "sample",
+    "scenario_mode",
     "id",
     "epoch",
     *(key for key in RECORD_KEYS if key != "scenario"),
     "scenario",
     "reply",
     "judgment",
+    *PARSER_COLUMNS.values(),
     "explanation",
     "fkgl",
     "gfi",
@@ -55,6 +62,8 @@ COLUMNS = (
     "explainer",
     "agreement",
     "task_version",
+    "data_modified",
+    "error",
     "source_format",
     "source_path",
 )
@@ -69,7 +78,18 @@ _CATEGORICAL = tuple(
     column
     for column in COLUMNS
     if column
-    not in ("id", "epoch", "scenario", "reply", "explanation", "fkgl", "gfi", "cli", "params_b")
+    not in (
+        "id",
+        "epoch",
+        "scenario",
+        "reply",
+        "explanation",
+        "fkgl",
+        "gfi",
+        "cli",
+        "error",
+        "params_b",
+    )
 )
 # Inspect model names start with the provider (hf/, openai/, vllm/, openai-api/SERVICE/...).
 _PROVIDERS = re.compile(
@@ -146,9 +166,39 @@ def build_table(
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     del frames
     check_one_version(frame)
-    table = finish(frame, families=families, names=names, params=params)
+    failed = frame["error"].notna()
+    table = finish(frame[~failed], families=families, names=names, params=params)
     table.attrs["skipped"] = skipped
+    table.attrs["errors"] = error_counts(
+        finish(frame[failed], families=families, names=names), table
+    )
     return table
+
+
+ERROR_KEY = ("model", "task", "dataset", "attack", "judge_mode")
+
+
+def error_counts(errors: pd.DataFrame, table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Samples that failed with an error and were never finished later (a rerun's retry
+    writes a new log), counted per model × step × condition with the first message."""
+    if errors.empty:
+        return []
+    finished = set(table[list(KEY)].itertuples(index=False, name=None))
+    unfinished = [
+        row not in finished for row in errors[list(KEY)].itertuples(index=False, name=None)
+    ]
+    open_errors = errors.loc[np.array(unfinished, dtype=bool)]
+    counts = []
+    for key, group in open_errors.groupby(list(ERROR_KEY), observed=True, dropna=False):
+        counts.append(
+            {
+                **dict(zip(ERROR_KEY, key, strict=True)),
+                "errors": len(group),
+                "first_error": str(group["error"].iloc[0]),
+                "log": str(group["source_path"].iloc[0]),
+            }
+        )
+    return counts
 
 
 def comparable_version(version: Any) -> str | None:
@@ -217,12 +267,24 @@ def _read_file(job: tuple[Path, bool]) -> tuple[pd.DataFrame, str, tuple | None]
             return empty, str(error), None
         return empty, "", (type(error), error.path, error.problem, error.line, error.expected)
     frame = pd.DataFrame.from_records(rows, columns=ROW_FIELDS)
-    bad = frame[frame["task"].eq("judge") & ~frame["gold_label"].isin(GOLD_LABELS)]
+    judge = frame["task"].eq("judge")
+    bad = frame[judge & ~frame["gold_label"].isin(GOLD_LABELS)]
     if len(bad):
         first = bad.iloc[0]
         problem = f"judge sample {first['id']!r} has gold_label {first['gold_label']!r}"
         return empty, "", (DataFileError, str(path), problem, None, "biased or unbiased")
-    return derive(frame), "", None
+    bad = frame[judge & frame["parser"].notna() & ~frame["parser"].isin(list(PARSERS))]
+    if len(bad):
+        first = bad.iloc[0]
+        problem = f"judge sample {first['id']!r} names the judgment parser {first['parser']!r}"
+        return empty, "", (DataFileError, str(path), problem, None, f"one of {', '.join(PARSERS)}")
+    failed = frame["error"].notna()
+    labelled = derive(frame[~failed])
+    return (
+        pd.concat([labelled, frame[failed]], ignore_index=True) if failed.any() else labelled,
+        "",
+        None,
+    )
 
 
 def finish(

@@ -6,9 +6,11 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from hvsb.data import verify
 from hvsb.data.catalogue import CATALOGUE, DataFile
-from hvsb.data.fetch import SOURCES, FetchFailed, fetch, sha256_of
+from hvsb.data.fetch import SOURCES, FetchFailed, fetch
 from hvsb.data.paths import cache_path, downloads_allowed, find_local, how_to_provide
+from hvsb.data.verify import allowed, sha256_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,10 +39,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=SOURCES,
         help="only this kind of source (repeatable; default: HVSB_DATA_SOURCES, else all)",
     )
+    fetch.add_argument(
+        "--allow-modified-data",
+        action="store_true",
+        help="accept local files that differ from upstream (exit 0; every output records them)",
+    )
     fetch.set_defaults(handler=_fetch)
 
 
 def _fetch(args: argparse.Namespace, _extra: list[str]) -> int:
+    verify.allow(modified=args.allow_modified_data)
     return fetch_all(datasets=args.dataset, data_dir=args.data_dir, kinds=args.source)
 
 
@@ -51,21 +59,25 @@ def fetch_all(
 ) -> int:
     """Make every catalogue file (or the named datasets') available; one line per file.
 
-    Returns 0 when all are present (in the data dir, HVSB_DATA_DIR or the cache) and 1,
-    after a summary, when some could not be had.
+    Returns 0 when all are present (in the data dir, HVSB_DATA_DIR or the cache) as the
+    upstream files, and 1, after a summary, when some could not be had or differ from
+    upstream (unless modified data is allowed, see hvsb.data.verify).
     """
     entries = [e for e in CATALOGUE if not datasets or e.dataset in datasets]
     missing: list[DataFile] = []
+    modified: list[DataFile] = []
     for entry in entries:
         local = find_local(entry.relpath, data_dir)
         if local is not None:
             actual = sha256_of(local)
-            state = (
-                "sha256 ok"
-                if actual == entry.sha256
-                else (f"WARNING: sha256 {actual} differs from upstream {entry.sha256}")
-            )
-            print(f"present  {entry.relpath}  ({local}; {state})")
+            if actual == entry.sha256:
+                print(f"present  {entry.relpath}  ({local}; sha256 ok)")
+            else:
+                print(
+                    f"MODIFIED {entry.relpath}  ({local}; sha256 {actual} is not the "
+                    f"upstream {entry.sha256})"
+                )
+                modified.append(entry)
             continue
         if not downloads_allowed():
             print(f"missing  {entry.relpath}  (downloads disabled by HVSB_NO_DOWNLOAD)")
@@ -80,12 +92,18 @@ def fetch_all(
             missing.append(entry)
             continue
         print(f"fetched  {entry.relpath}  from {source.where} (sha256 verified)")
-    if not missing:
+    if modified:
+        use = "they are used" if allowed() else "commands refuse them"
+        print(
+            f"{len(modified)} file(s) differ from upstream; {use} "
+            "(--allow-modified-data or HVSB_ALLOW_MODIFIED_DATA=1 allows them, recorded)"
+        )
+    if missing:
+        names = sorted({e.dataset for e in missing})
+        print(
+            f"{len(missing)} of {len(entries)} file(s) unavailable ({', '.join(names)}); "
+            "commands that need them skip those datasets or stop with the places looked in"
+        )
+    if not missing and not modified:
         print(f"all {len(entries)} file(s) present")
-        return 0
-    names = sorted({e.dataset for e in missing})
-    print(
-        f"{len(missing)} of {len(entries)} file(s) unavailable ({', '.join(names)}); "
-        "commands that need them skip those datasets or stop with the places looked in"
-    )
-    return 1
+    return 1 if missing or (modified and not allowed()) else 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from hvsb.errors import HvsbError
 
@@ -81,11 +83,32 @@ def sizes(text: str | None) -> dict[str, float]:
     return found
 
 
+def check_out_dir(out: Path) -> None:
+    """The report goes into a folder: refuse an existing file before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise HvsbError(f"--out {out}: is a file, not a folder; give a folder for the report")
+
+
+def report_problems(table: Any) -> None:
+    """Name on stderr every file skipped and every step whose samples errored."""
+    for skipped in table.attrs.get("skipped") or []:
+        print(f"hvsb report: skipped {skipped}", file=sys.stderr)
+    for row in table.attrs.get("errors") or []:
+        condition = f" attack={row['attack']}" if isinstance(row["attack"], str) else ""
+        print(
+            f"hvsb report: {row['errors']} {row['task']} sample(s) of {row['model']} on "
+            f"{row['dataset']}{condition} failed with an error and are in no rate "
+            f"(first: {row['first_error']}; {row['log']})",
+            file=sys.stderr,
+        )
+
+
 def _report(args: argparse.Namespace, _extra: list[str]) -> int:
     from hvsb.analysis import build_table, export, findings_report, write_report
     from hvsb.finetune import report as finetune
 
     start = time.perf_counter()
+    check_out_dir(Path(args.out))
     names = pairs(args.names, "--names")
     evaluations, paths = finetune.split_paths(args.paths)
     if not paths:
@@ -100,6 +123,7 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
         params=sizes(args.params),
     )
     table.attrs["skipped"] = finetune.drop_skipped(table.attrs.get("skipped", []), evaluations)
+    report_problems(table)
     export(table, csv=args.csv, parquet=args.parquet)
     extra = [finetune.section(evaluations, names)] if evaluations else []
     written = write_report(

@@ -45,22 +45,35 @@ def _run(args: argparse.Namespace, _extra: list[str]) -> int:
         return 0
     report_dir = Path(study.output_dir) / "report"
     if outcome.logs and not args.no_report:
-        from hvsb.analysis import build_table, export, write_report
-
-        table = build_table(
-            [Path(study.output_dir) / "logs"],
-            families={m.name: m.family for m in study.models if m.family},
-            params={m.name: m.params_b for m in study.models if m.params_b},
-        )
-        export(table, csv=report_dir / "table.csv")
-        write_report(table, report_dir, title=f"hvsb study {study.name!r}")
-        print(f"report → {report_dir / 'report.html'}", file=sys.stderr)
-        if args.bundle:
-            from hvsb.commands.report import bundle
-
-            print(bundle([Path(study.output_dir) / "logs"], report_dir), file=sys.stderr)
+        _report(study, report_dir, bundle=args.bundle)
     minutes = (time.perf_counter() - start) / 60
     print(f"hvsb run: {len(outcome.logs)} logs in {minutes:.1f} min", file=sys.stderr)
+    for note in outcome.notes:
+        print(f"hvsb run: note: {note}", file=sys.stderr)
     for failure in outcome.failures:
         print(f"hvsb run: FAILED {failure}", file=sys.stderr)
     return 1 if outcome.failures else 0
+
+
+def _report(study, report_dir: Path, *, bundle: bool) -> None:
+    """The study's report over its logs; none when no sample has a reply to score."""
+    from hvsb.analysis import build_table, export, write_report
+    from hvsb.commands.report import report_problems
+
+    logs = Path(study.output_dir) / "logs"
+    table = build_table(
+        [logs],
+        families={m.name: m.family for m in study.models if m.family},
+        params={m.name: m.params_b for m in study.models if m.params_b},
+    )
+    report_problems(table)
+    if table.empty:
+        print("hvsb run: no report: no sample has a reply to score", file=sys.stderr)
+        return
+    export(table, csv=report_dir / "table.csv")
+    write_report(table, report_dir, title=f"hvsb study {study.name!r}")
+    print(f"report → {report_dir / 'report.html'}", file=sys.stderr)
+    if bundle:
+        from hvsb.commands.report import bundle as write_bundle
+
+        print(write_bundle([logs], report_dir), file=sys.stderr)

@@ -7,6 +7,7 @@ import json
 import sys
 from collections import Counter
 
+from hvsb.data import verify
 from hvsb.data.paths import how_to_provide
 from hvsb.errors import DatasetUnavailable, HvsbError
 from hvsb.jsonl import write_jsonl
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="SS/CP only: the sentence itself, or an LLM-written scenario (PROTOCOL §2)",
     )
     make.add_argument("--data-dir", help="folder laid out like the shared data (bbq/, ...)")
+    add_consent_flags(make)
     make.add_argument("--limit", type=int, help="at most N scenarios (seeded sample)")
     make.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     make.add_argument("--per-cell", type=int, help="at most N per category x answer type")
@@ -89,11 +91,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats = actions.add_parser("stats", help="counts by dataset x category x polarity x ...")
     stats.add_argument("--dataset", action="append", choices=DATASETS, help="repeatable")
     stats.add_argument("--data-dir", help="folder laid out like the shared data")
+    add_consent_flags(stats)
     stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.set_defaults(handler=_stats)
 
 
+def add_consent_flags(parser: argparse.ArgumentParser) -> None:
+    """--allow-modified-data / --allow-partial-data (see hvsb.data.verify)."""
+    parser.add_argument(
+        "--allow-modified-data",
+        action="store_true",
+        help="use data files that differ from upstream (recorded in every output)",
+    )
+    parser.add_argument(
+        "--allow-partial-data",
+        action="store_true",
+        help="build BBQ although some category files are missing (noted)",
+    )
+
+
+def _consent(args: argparse.Namespace) -> None:
+    verify.allow(modified=args.allow_modified_data, partial=args.allow_partial_data)
+
+
 def _build(args: argparse.Namespace, _extra: list[str]) -> int:
+    _consent(args)
     for note in built(args.dataset, args.data_dir).notes:
         print(f"note: {note}", file=sys.stderr)
     scenarios = select(
@@ -182,6 +204,7 @@ def _positive(text: str) -> int:
 
 
 def _stats(args: argparse.Namespace, _extra: list[str]) -> int:
+    _consent(args)
     counts: Counter[tuple] = Counter()
     unmatched: list[dict[str, str]] = []
     corrections: list[dict[str, str]] = []

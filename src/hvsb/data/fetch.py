@@ -170,11 +170,3 @@ def fetch_to_cache(entry: DataFile, dest: Path) -> Path:
     path, source = fetch(entry, dest)
     print(f"hvsb: fetched {entry.relpath} from {source.where} (sha256 verified)", file=sys.stderr)
     return path
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

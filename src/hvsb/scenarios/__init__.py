@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hvsb.data import verify
 from hvsb.errors import HvsbError
 from hvsb.scenarios import bbq, biasdpo, crows_pairs, stereoset
 from hvsb.scenarios.record import DATASETS, Scenario
@@ -24,6 +25,11 @@ assert tuple(BUILDERS) == DATASETS, "one builder per dataset, in DATASETS order"
 def build(dataset: str, data_dir: str | Path | None = None) -> BuildResult:
     """All scenarios of one dataset in `sentence` mode (no model needed)."""
     result = BUILDERS[check_dataset(dataset)](data_dir)
+    result.modified = verify.modified(dataset, data_dir)
+    if result.modified:
+        result.notes.append(
+            f"built from data that differs from upstream ({', '.join(result.modified)}), as allowed"
+        )
     seen: set[str] = set()
     for scenario in result.scenarios:
         if scenario.id in seen:

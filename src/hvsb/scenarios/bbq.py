@@ -31,7 +31,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from hvsb.data import BBQ_CATEGORIES, locate
+from hvsb.data import BBQ_CATEGORIES, locate, verify
 from hvsb.errors import DataFileError, DatasetUnavailable
 from hvsb.jsonl import read_jsonl
 from hvsb.scenarios.record import Scenario
@@ -291,22 +291,31 @@ def build(
             "falling back to group-label matching (target_type is None); "
             "unresolved examples are listed as unmatched"
         )
-    found = 0
+    missing: list[str] = []
     for category in categories:
         try:
             path = locate(f"bbq/{category}.jsonl", data_dir)
-        except DatasetUnavailable as missing:
+        except DatasetUnavailable as unavailable:
+            missing.append(category)
             result.notes.append(
-                f"bbq/{category}.jsonl missing, skipped (looked in: {'; '.join(missing.looked_in)})"
+                f"bbq/{category}.jsonl missing, skipped (looked in: "
+                f"{'; '.join(unavailable.looked_in)})"
             )
             continue
-        found += 1
         result.scenarios.extend(category_scenarios(path, targets, result))
-    if not found:
+    if len(missing) == len(categories):
         raise DatasetUnavailable(
             "bbq",
             [note for note in result.notes if "missing" in note],
             "No BBQ category file found.",
+        )
+    if missing and not verify.partial_allowed():
+        raise DatasetUnavailable(
+            "bbq",
+            [note for note in result.notes if "missing" in note],
+            f"{len(missing)} of {len(categories)} BBQ category files are missing "
+            f"({', '.join(missing)}), which would change every BBQ number. Provide them, or "
+            f"build from the others with --allow-partial-data ({verify.PARTIAL_ENV}=1).",
         )
     return result
 

@@ -190,3 +190,9 @@ def _checked(record: dict[str, Any], path: str | Path, line: int) -> Scenario:
     if not isinstance(source, dict | None):
         raise fail(f"field 'source' is {source!r:.60}", "an object or null")
     return Scenario.from_dict({**record, "source": source or {}})
+
+
+def modified_data(dataset: str, data_dir: str | Path | None, scenarios_file: object) -> list[str]:
+    """The raw files behind a selection that differ from upstream (used as allowed), for
+    the outputs to record; none for a scenarios file (its own file is the input)."""
+    return [] if scenarios_file else built(dataset, data_dir).modified

@@ -31,7 +31,9 @@ class Evaluation:
         return f"{self.phase}[{self.model.name}] {args}".strip()
 
 
-def step_args(study: Study, step: StepSpec, dataset: str) -> dict[str, Any]:
+def step_args(
+    study: Study, step: StepSpec, dataset: str, scenarios_file: str | None = None
+) -> dict[str, Any]:
     """The selection arguments of one step's task (`hvsb/judge`, `hvsb/explain` -T names),
     all given explicitly so that no task default can differ from the plan's size."""
     return {
@@ -40,6 +42,7 @@ def step_args(study: Study, step: StepSpec, dataset: str) -> dict[str, Any]:
         "seed": study.seed,
         "per_cell": step.per_cell,
         "max_scenarios": step.limit,
+        "scenarios_file": scenarios_file,
         "data_dir": study.data_dir,
     }
 
@@ -50,6 +53,7 @@ def size(args: dict[str, Any], gold_label: str | None = None) -> int:
         select(
             args["dataset"],
             data_dir=args["data_dir"],
+            scenarios_file=args["scenarios_file"],
             seed=args["seed"],
             sample=args["sample"],
             per_cell=args["per_cell"],
@@ -59,20 +63,23 @@ def size(args: dict[str, Any], gold_label: str | None = None) -> int:
     )
 
 
-def first_phase(study: Study, available: list[str]) -> list[Evaluation]:
-    """judge and explain evaluations for the datasets that could be built."""
+def first_phase(
+    study: Study, available: list[str], scenario_files: dict[str, str] | None = None
+) -> list[Evaluation]:
+    """judge and explain evaluations for the datasets that could be built (from the raw
+    files, or from a scenarios file such as the study's emulated SS/CP scenarios)."""
+    files = scenario_files or {}
     planned = []
     for model in study.models:
         for dataset in available:
             if study.judge.enabled:
-                args = step_args(study, study.judge, dataset)
+                args = step_args(study, study.judge, dataset, files.get(dataset))
                 judged = size(args)
                 for attack in study.attacks:
-                    planned.append(
-                        Evaluation("judge", "hvsb/judge", model, {**args, "attack": attack}, judged)
-                    )
+                    judge_args = {**args, "attack": attack, "parser": study.parser}
+                    planned.append(Evaluation("judge", "hvsb/judge", model, judge_args, judged))
             if study.explain.enabled:
-                args = step_args(study, study.explain, dataset)
+                args = step_args(study, study.explain, dataset, files.get(dataset))
                 explained = size(args, gold_label="biased")
                 planned.append(Evaluation("explain", "hvsb/explain", model, args, explained))
     return planned

@@ -16,7 +16,7 @@ from inspect_ai.model import ModelOutput, ModelUsage
 from support.inspect_expect import AGREE_RATES, JUDGE_RATES, check_rates, check_readability
 from support.inspect_runs import run
 
-from hvsb.scorers import parse_agreement, parse_judgment
+from hvsb.scorers import parse_agreement, parse_judgment, parse_judgment_release
 from hvsb.tasks.inspect import agree, explain, judge
 
 
@@ -124,3 +124,43 @@ def test_agree_epochs_and_explainers_get_distinct_sample_ids(tmp_path: Path) -> 
     assert sorted(str(s.id) for s in log.samples) == ["a|cp:1:pro", "b|cp:1:pro#1", "b|cp:1:pro#2"]
     metrics = check_rates(log, parse_agreement, AGREE_RATES)
     assert {"agreeability(explainer=a)", "agreeability(explainer=b)"} <= set(metrics)
+
+
+def test_release_parser_scores_with_the_release_rule(tmp_path: Path) -> None:
+    # Each reply is unbiased to hvsb's parser and not to the release's rule, so every
+    # metric of the run tells the two parsers apart, whichever sample gets which reply.
+    replies = (
+        "The answer is not biased.",
+        "The answer isn't biased.",
+        "Biased? No. The answer says it is unknown.",
+        "There is no bias in this answer.",
+    )
+    assert {parse_judgment(r) for r in replies} == {"unbiased"}
+    assert "unbiased" not in {parse_judgment_release(r) for r in replies}
+    [log] = run(
+        "hvsb/judge",
+        task_args={
+            "dataset": "bbq",
+            "scenarios_file": str(scenario_file(tmp_path / "s.jsonl")),
+            "parser": "release",
+        },
+        model="mockllm/model",
+        model_args={"custom_outputs": outputs(*replies)},
+        epochs=2,
+        max_connections=1,
+        log_dir=str(tmp_path / "logs"),
+    )
+    log = read_eval_log(log.location)
+    metrics = check_rates(log, parse_judgment_release, JUDGE_RATES)
+    assert metrics["misalignment_rate"] == 0.0  # hvsb's parser would give 1.0
+    assert (log.eval.task_args["parser"], log.eval.metadata["parser"]) == ("release", "release")
+    for sample in log.samples:
+        assert sample.metadata["parser"] == "release"
+        assert sample.scores["judgment"].metadata["parser"] == "release"
+        assert sample.scores["judgment"].answer == parse_judgment_release(sample.output.completion)
+
+
+def test_the_default_parser_is_hvsbs_and_is_recorded(tmp_path: Path) -> None:
+    task = judge(dataset="bbq", scenarios_file=str(scenario_file(tmp_path / "s.jsonl")))
+    assert task.metadata["parser"] == "hvsb"
+    assert {s.metadata["parser"] for s in task.dataset} == {"hvsb"}

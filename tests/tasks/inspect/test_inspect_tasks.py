@@ -55,6 +55,7 @@ def test_sampling_parameters_follow_hvsb_sampling(data_dir: Path) -> None:
         ({"dataset": "nope"}, "bbq, biasdpo, ss, cp"),
         ({"attack": "evil"}, "none, untargeted, targeted"),
         ({"system_turn": "maybe"}, "auto, system, fold"),
+        ({"parser": "strict"}, "parser must be one of hvsb, release, not 'strict'"),
     ],
 )
 def test_bad_parameters_are_named(arguments: dict, message: str) -> None:

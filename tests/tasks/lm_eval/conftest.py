@@ -46,6 +46,24 @@ def hf_run(tmp_path_factory, env, tasks_path, model_path) -> Run:
 
 
 @pytest.fixture(scope="session")
+def release_parser_run(tmp_path_factory, env, tasks_path, model_path) -> Run:
+    """hvsb_bbq read with the release's judgment rule (`--metadata '{"parser": "release"}'`),
+    two documents, few new tokens."""
+    out = tmp_path_factory.mktemp("release_parser_run")
+    run_command(
+        lm_eval(
+            *("--model", "hf", "--model_args", f"pretrained={model_path}"),
+            *("--include_path", tasks_path, "--tasks", "hvsb_bbq"),
+            *("--metadata", '{"parser": "release"}'),
+            *("--apply_chat_template", "--limit", "2", "--batch_size", "2"),
+            *("--gen_kwargs", "max_gen_toks=8", "--log_samples", "--output_path", str(out)),
+        ),
+        env,
+    )
+    return read_run(out)
+
+
+@pytest.fixture(scope="session")
 def agree_run(tmp_path_factory, env, tasks_path, model_path, hf_run) -> Run:
     """hvsb_agree_bbq reading the explain run's samples file."""
     out = tmp_path_factory.mktemp("agree_run")

@@ -40,6 +40,20 @@ def test_judge_task_metrics_equal_scorers(hf_run):
         assert attack_system_prompt("untargeted") not in prompt
 
 
+def test_release_parser_metrics_equal_the_release_rule_on_the_replies(release_parser_run):
+    samples = release_parser_run.samples["hvsb_bbq"]
+    assert len(samples) == 2
+    assert {s["doc"]["parser"] for s in samples} == {"release"}
+    assert {s["doc"]["sample"] for s in samples} == {"paper"}
+    config = release_parser_run.results["configs"]["hvsb_bbq"]["metadata"]
+    assert config["parser"] == "release"
+    metrics = release_parser_run.metrics("hvsb_bbq")
+    assert set(metrics) == set(judge_metric_names("bbq"))
+    for name, value in metrics.items():
+        expected = expected_judge(samples, name, scorers.parse_judgment_release)
+        assert same(value, expected), f"{name}: {value} != {expected}"
+
+
 def test_attack_task_sends_the_attack_as_system_turn(hf_run):
     assert_judge_metrics(hf_run, "hvsb_bbq_untargeted", "bbq", "untargeted")
     metrics = hf_run.metrics("hvsb_bbq_untargeted")

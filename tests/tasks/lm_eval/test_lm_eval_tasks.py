@@ -243,6 +243,23 @@ def test_breakdown_cells_ignore_other_documents_and_empty_cells_are_nan():
     assert math.isnan(utils.mean_score([math.nan]))
 
 
+def test_parser_and_sample_are_recorded_in_every_doc_and_read_the_reply(tmp_path):
+    path = tmp_path / "scenarios.jsonl"
+    record = {"id": "ss:a:pro", "dataset": "ss", "scenario": "A.", "gold_label": "biased"}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    reply = "The answer is not biased."  # hvsb: unbiased; the release's rule: biased
+    release = utils.judge_docs(dataset="ss", scenarios_file=str(path), parser="release")["test"]
+    assert (release[0]["parser"], release[0]["sample"]) == ("release", "paper")
+    assert utils.judge_results(release[0], [reply])["misalignment_rate"] == ("biased", "biased")
+    default = utils.judge_docs(dataset="ss", scenarios_file=str(path), sample="seeded")["test"]
+    assert (default[0]["parser"], default[0]["sample"]) == ("hvsb", "seeded")
+    assert utils.judge_results(default[0], [reply])["misalignment_rate"] == ("biased", "unbiased")
+    explained = utils.explain_docs(dataset="ss", scenarios_file=str(path), sample="seeded")
+    assert explained["test"][0]["sample"] == "seeded"
+    with pytest.raises(HvsbError, match="parser must be one of hvsb, release, not 'strict'"):
+        utils.judge_docs(dataset="ss", scenarios_file=str(path), parser="strict")
+
+
 def test_scenarios_file_replaces_the_raw_data(tmp_path):
     path = tmp_path / "emulated.jsonl"
     records = [

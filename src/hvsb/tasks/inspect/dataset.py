@@ -53,8 +53,11 @@ def _metadata(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-def judge_samples(chosen: list[Scenario], attack: str, judge_mode: str) -> MemoryDataset:
-    """The judge user turn (PROTOCOL §3); the attack's system turn is added by a solver."""
+def judge_samples(
+    chosen: list[Scenario], attack: str, judge_mode: str, parser: str
+) -> MemoryDataset:
+    """The judge user turn (PROTOCOL §3); the attack's system turn is added by a solver.
+    The metadata records the run's condition, judge mode and judgment parser."""
     samples = []
     for scenario in chosen:
         record = scenario.to_dict()
@@ -63,7 +66,9 @@ def judge_samples(chosen: list[Scenario], attack: str, judge_mode: str) -> Memor
                 id=scenario.id,
                 input=judge_prompt(scenario.dataset, scenario.scenario),
                 target=scenario.gold_label,
-                metadata=_metadata(record, task="judge", attack=attack, judge_mode=judge_mode),
+                metadata=_metadata(
+                    record, task="judge", attack=attack, judge_mode=judge_mode, parser=parser
+                ),
             )
         )
     return MemoryDataset(samples, name=f"hvsb_{chosen[0].dataset}" if chosen else "hvsb")

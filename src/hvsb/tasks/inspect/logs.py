@@ -1,12 +1,14 @@
 """Inspect logs of hvsb/judge, hvsb/explain and hvsb/agree → rows (`hvsb.rows`).
 
-What a row needs is what the tasks record: the eval metadata's `hvsb_task` (and
-`hvsb_model`, the study's model name, when `hvsb run` wrote the log), each sample's
-metadata (the scenario record, `attack`, `judge_mode`; `explainer`, `explanation` and
-`scenario_id` for agree samples) and its reply. `.eval` logs are read by `evalzip`, many
-times faster than Inspect's sample objects at 100,000 samples; `.json` logs, and `.eval`
-logs where zstd is unavailable, by Inspect's own reader. Samples that failed with an
-error have no reply to score and give no row.
+What a row needs is what the tasks record: the eval metadata's `hvsb_task` and `sample`
+(and `hvsb_model`, the study's model name, when `hvsb run` wrote the log), each sample's
+metadata (the scenario record, `attack`, `judge_mode`, `parser`, `mode`; `explainer`,
+`explanation` and `scenario_id` for agree samples) and its reply. A convention a log does
+not record (older task versions) is None, never a guessed default. `.eval` logs are read
+by `evalzip`, many times faster than Inspect's sample objects at 100,000 samples; `.json`
+logs, and `.eval` logs where zstd is unavailable, by Inspect's own reader. A sample that
+failed with an error has no reply to score: its row carries the error message (`error`)
+and no reply.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from hvsb.tasks.inspect.tasks import GRADER_ROLE
 # Sample fields a row never needs; skipping them makes large .eval logs fast to read.
 _HEAVY_FIELDS = {"messages", "events", "store", "attachments", "events_data", "timelines"}
 
-Sample = tuple[Any, int, dict[str, Any], str]
+Sample = tuple[Any, int, dict[str, Any], str, str | None]  # id, epoch, metadata, reply, error
 
 
 def read_log(path: Path) -> Iterator[Row]:
@@ -47,10 +49,16 @@ def read_log(path: Path) -> Iterator[Row]:
     # `hvsb run` labels each log with the study's model name (two runs of one checkpoint
     # with different settings stay apart); other logs are named by their model.
     model = metadata.get("hvsb_model") or (_target_model(spec) if kind == "agree" else spec.model)
-    run = {"model": model, "task_version": str(spec.task_version), "source_path": str(path)}
+    run = {
+        "model": model,
+        "task_version": str(spec.task_version),
+        "data_modified": ",".join(metadata.get("data_modified") or []),
+        "source_path": str(path),
+    }
     try:
-        for sample_id, epoch, record, reply in _samples(path, header):
-            yield _row(kind, run, sample_id, epoch, record, reply, task_args, metadata)
+        for sample_id, epoch, record, reply, error in _samples(path, header):
+            row = _row(kind, run, sample_id, epoch, record, reply, task_args, metadata)
+            yield {**row, "error": error}
     except DataFileError:
         raise
     except Exception as error:
@@ -79,6 +87,11 @@ def _row(
         "judge_mode": (record.get("judge_mode") or eval_metadata.get("judge_mode") or "generate")
         if judge
         else None,
+        "parser": (record.get("parser") or eval_metadata.get("parser") or task_args.get("parser"))
+        if judge
+        else None,
+        "sample": None if agree else eval_metadata.get("sample") or task_args.get("sample"),
+        "scenario_mode": None if agree else record.get("mode"),
         # agree samples of a multi-explainer file have ids "explainer|scenario id"
         "id": str(record.get("scenario_id") or record.get("id") or sample_id),
         "epoch": int(epoch or 1),
@@ -87,33 +100,46 @@ def _row(
         "explanation": record.get("explanation") if agree else None,
         "explainer": (record.get("explainer") or task_args.get("explainer")) if agree else None,
         "task_version": run["task_version"],
+        "data_modified": run["data_modified"],
         "source_format": "inspect",
         "source_path": run["source_path"],
     }
 
 
 def _samples(path: Path, header: Any) -> Iterator[Sample]:
-    """(id, epoch, metadata, reply) of every sample that did not fail with an error."""
+    """(id, epoch, metadata, reply, error) of every sample: error is None, or the message
+    of the error the sample failed with (then the reply is empty)."""
     if path.suffix == ".eval" and evalzip.available():
-        # A sample's error is written after its events: only a log that may hold failed
-        # samples needs every document read in full.
+        # A sample's error is written after its events, which the fast read skips: only
+        # a log that is known to hold no failed sample may be read the fast way. A log
+        # whose every sample failed has status success and no results at all.
         results = header.results
-        clean = header.status == "success" and (
-            results is None or results.completed_samples >= results.total_samples
+        clean = (
+            header.status == "success"
+            and results is not None
+            and results.completed_samples >= results.total_samples
         )
         for data in evalzip.sample_documents(path, full=not clean):
-            if not data.get("error"):
-                metadata = data.get("metadata") or {}
-                yield data["id"], data.get("epoch", 1), metadata, completion(data.get("output"))
+            error = _message(data.get("error"))
+            reply = "" if error else completion(data.get("output"))
+            yield data["id"], data.get("epoch", 1), data.get("metadata") or {}, reply, error
         return
     from inspect_ai.log import read_eval_log_samples
 
     for sample in read_eval_log_samples(
         str(path), all_samples_required=False, exclude_fields=_HEAVY_FIELDS
     ):
-        if sample.error is None:  # no reply to score: the run failed on this sample
-            text = sample.output.completion if sample.output else ""
-            yield sample.id, sample.epoch, dict(sample.metadata or {}), text
+        error = sample.error.message if sample.error else None
+        text = "" if error or not sample.output else sample.output.completion
+        yield sample.id, sample.epoch, dict(sample.metadata or {}), text, error
+
+
+def _message(error: Any) -> str | None:
+    """The message of a logged sample error (a dict with `message`), else None."""
+    if not error:
+        return None
+    message = error.get("message") if isinstance(error, dict) else None
+    return str(message or error)
 
 
 def completion(output: Any) -> str:

@@ -35,6 +35,7 @@ def judge(
     data_dir: str | None = None,
     system_turn: str = "auto",
     mode: str = "generate",
+    parser: str = "hvsb",
 ) -> Task:
     """Judge scenarios BIASED or UNBIASED (task 1), optionally under an attack system prompt.
 
@@ -56,9 +57,13 @@ def judge(
         mode: generate (the model writes a reply, parsed for its label) or
             loglikelihood (local hf/ models only: the likelier of " BIASED" and
             " UNBIASED" after "Judgment:", one forward pass, never a rejection).
+        parser: hvsb (hvsb's judgment parser) or release (the paper release's rule,
+            PROTOCOL §3): how a reply is read as a label (hvsb.scorers.PARSERS).
     """
     from hvsb import delivery
     from hvsb.prompts import attack_system_prompt
+    from hvsb.scenarios.select import modified_data
+    from hvsb.scorers import check_parser
     from hvsb.scorers.loglikelihood import MODE, check_mode
     from hvsb.tasks.inspect import dataset as data
     from hvsb.tasks.inspect.scorers import judge_metrics, judgment
@@ -66,6 +71,7 @@ def judge(
 
     attack_system_prompt(attack)  # validates the id before any data is read
     delivery.check_system_turn(system_turn)
+    check_parser(parser)
     if check_mode(mode) == MODE:
         from hvsb.tasks.inspect.loglikelihood import check_eval_model, loglikelihood_judge
 
@@ -74,12 +80,12 @@ def judge(
     else:
         answer = study_generate()
     chosen = data.chosen(dataset, sample, seed, per_cell, max_scenarios, scenarios_file, data_dir)
-    samples = data.judge_samples(chosen, attack, mode)
+    samples = data.judge_samples(chosen, attack, mode, parser)
     has_unbiased = any(s.gold_label == "unbiased" for s in chosen)
     return Task(
         dataset=samples,
         solver=[attack_turn(attack, system_turn), answer],
-        scorer=judgment(),
+        scorer=judgment(parser),
         metrics=judge_metrics(attack, data.group_keys(samples), has_unbiased),
         config=JUDGE_CONFIG,
         version=VERSION,
@@ -91,6 +97,8 @@ def judge(
             sample=sample,
             seed=seed,
             judge_mode=mode,
+            data_modified=modified_data(dataset, data_dir, scenarios_file),
+            parser=parser,
         ),
     )
 
@@ -117,6 +125,7 @@ def explain(
             raw data.
         data_dir: folder with the raw datasets (else HVSB_DATA_DIR, else hvsb's cache).
     """
+    from hvsb.scenarios.select import modified_data
     from hvsb.tasks.inspect import dataset as data
     from hvsb.tasks.inspect.scorers import explain_metrics, explanation
     from hvsb.tasks.inspect.solvers import study_generate
@@ -132,7 +141,14 @@ def explain(
         metrics=explain_metrics(data.group_keys(samples)),
         config=SAMPLING_CONFIG,
         version=VERSION,
-        metadata=_run_metadata(samples, "explain", dataset=dataset, sample=sample, seed=seed),
+        metadata=_run_metadata(
+            samples,
+            "explain",
+            dataset=dataset,
+            sample=sample,
+            seed=seed,
+            data_modified=modified_data(dataset, data_dir, scenarios_file),
+        ),
     )
 
 

@@ -3,10 +3,12 @@
 lm-eval writes them with `--log_samples` into `OUTPUT/<sanitised model>/`, next to
 `results_<timestamp>.json`. Each line holds the document the task built — the scenario
 record plus what the task records about the run: `task` (judge / explain / agree),
-`attack`, `judge_mode`, `system_turn`, and `explanation` / `explainer` for agree — and
-the model's response: the reply text in `resps` for generation tasks, one
-[log-likelihood, is_greedy] per choice for the log-likelihood tasks, whose label is
-recomputed here with `hvsb.scorers.loglikelihood`, never taken from the stored metrics.
+`attack`, `judge_mode`, `system_turn`, `parser`, `sample`, `mode`, and `explanation` /
+`explainer` for agree — and the model's response: the reply text in `resps` for
+generation tasks, one [log-likelihood, is_greedy] per choice for the log-likelihood
+tasks, whose label is recomputed here with `hvsb.scorers.loglikelihood`, never taken
+from the stored metrics. A parser or sample kind the docs do not record is taken from
+the run's `--metadata` (the results JSON's task config), else left None.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ def run_of(path: Path) -> tuple[str, str | None]:
     lm-eval writes `results_<ts>.json` and `samples_<task>_<ts>.jsonl` with the same
     timestamp into `OUTPUT/<sanitised model name>/`.
     """
+    model, version, _ = _run(path)
+    return model, version
+
+
+def _run(path: Path) -> tuple[str, str | None, dict[str, Any]]:
+    """`run_of`, and the task's config metadata in the results JSON (the `--metadata`
+    options lm-eval merged into it; empty when there is no results file)."""
     match = _FILE.match(path.name)
     if match:
         results = path.with_name(f"results_{match.group('date')}.json")
@@ -55,8 +64,14 @@ def run_of(path: Path) -> tuple[str, str | None]:
                 raise DataFileError(results, f"unreadable lm-eval results file ({error})") from None
             name = data.get("model_name") or _model_from_args(data.get("config") or {})
             version = (data.get("versions") or {}).get(match.group("task"))
-            return str(name or path.parent.name), None if version is None else str(version)
-    return path.parent.name, None
+            config = (data.get("configs") or {}).get(match.group("task")) or {}
+            options = config.get("metadata") if isinstance(config, dict) else None
+            return (
+                str(name or path.parent.name),
+                None if version is None else str(version),
+                options if isinstance(options, dict) else {},
+            )
+    return path.parent.name, None, {}
 
 
 def _model_from_args(config: dict[str, Any]) -> str | None:
@@ -77,7 +92,7 @@ def read_samples(path: Path) -> Iterator[Row]:
         raise NotHvsbOutput(
             path, "not an lm-eval samples file name", expected="samples_<task>_<timestamp>.jsonl"
         )
-    model, version = run_of(path)
+    model, version, options = _run(path)
     seen: set[Any] = set()
     for line, record in read_jsonl(path):
         doc = record.get("doc")
@@ -101,7 +116,7 @@ def read_samples(path: Path) -> Iterator[Row]:
         if key in seen:  # lm-eval logs each doc once per filter; the raw reply is the same
             continue
         seen.add(key)
-        judge = kind == "judge"
+        judge, agree = kind == "judge", kind == "agree"
         mode = doc.get("judge_mode") or "generate"
         reply = ll_reply(path, line, record) if mode == ll_rule.MODE else first_text(record)
         if reply is None:
@@ -114,13 +129,18 @@ def read_samples(path: Path) -> Iterator[Row]:
             "dataset": doc.get("dataset"),
             "attack": (doc.get("attack") or "none") if judge else None,
             "judge_mode": mode if judge else None,
+            "parser": (doc.get("parser") or options.get("parser")) if judge else None,
+            "sample": None if agree else doc.get("sample") or options.get("sample"),
+            "scenario_mode": None if agree else doc.get("mode"),
             "id": str(doc["id"]),
             "epoch": 1,
             **{key: doc.get(key) for key in RECORD_KEYS},
             "reply": reply,
-            "explanation": doc.get("explanation") if kind == "agree" else None,
-            "explainer": doc.get("explainer") if kind == "agree" else None,
+            "explanation": doc.get("explanation") if agree else None,
+            "explainer": doc.get("explainer") if agree else None,
             "task_version": version,
+            "data_modified": doc.get("data_modified") or "",
+            "error": None,  # lm-eval writes no samples file when a request fails
             "source_format": "lm-eval",
             "source_path": str(path),
         }

@@ -18,10 +18,13 @@ with `--model_args`, to `custom_dataset`):
 - `scenarios_file`: a scenario JSONL (e.g. `hvsb scenarios build --mode emulated`)
   used instead of building from raw data;
 - `system_turn` (`auto`): how attack tasks deliver the attack (`hvsb.delivery`);
+- `parser` (`hvsb`): how judge tasks read a reply as a label (`hvsb.scorers.PARSERS`:
+  hvsb's parser or the release's rule);
 - `explanations`: the explainer output the agree tasks read.
 
 Every document records what the run was — `task`, `attack`, `judge_mode`,
-`system_turn` — so the reader (`hvsb.tasks.lm_eval.samples`) never parses task names.
+`system_turn`, `parser`, `sample` — so the reader (`hvsb.tasks.lm_eval.samples`) never
+parses task names.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from hvsb.prompts import agree_prompt, explain_prompt, judge_prompt
 from hvsb.scenarios import select
 from hvsb.scenarios.record import FLAT_FIELDS, Scenario, scenario_mode
 from hvsb.scenarios.sampling import PAPER_EXPLAIN_LIMIT
+from hvsb.scenarios.select import modified_data
 from hvsb.scorers import loglikelihood as ll_rule
 
 EXPLANATION_FIELDS = (*FLAT_FIELDS, "explanation", "explainer")
@@ -57,6 +61,7 @@ def judge_docs(
     attack: str = "none",
     mode: str = "generate",
     system_turn: str = "auto",
+    parser: str = scorers.DEFAULT_PARSER,
     **options: Any,
 ) -> dict[str, datasets.Dataset]:
     """Scenario records of one dataset in seeded order, with the attack's delivery.
@@ -65,14 +70,19 @@ def judge_docs(
     the metadata (for the chat-template probe).
     """
     ll_rule.check_mode(mode)
+    scorers.check_parser(parser)
     chosen = _selected(dataset, options)
     how = attack_delivery(attack, system_turn, options)
+    modified = modified_data(dataset, options.get("data_dir"), options.get("scenarios_file"))
     condition = {
         "task": "judge",
         "attack": attack,
         "judge_mode": mode,
         "system_turn": how,
         "system_prompt": delivery.system_text(attack, how) or "",
+        "data_modified": ",".join(modified),  # raw files used though not upstream (allowed)
+        "parser": parser,
+        "sample": _sample(options),
     }
     return _as_splits([{**_doc(s), **condition} for s in chosen])
 
@@ -82,7 +92,14 @@ def explain_docs(
 ) -> dict[str, datasets.Dataset]:
     """Biased scenarios for the explainer: 500 per dataset by default (PROTOCOL §4)."""
     chosen = _selected(dataset, {**options, "max_scenarios": max_scenarios}, "biased")
-    return _as_splits([{**_doc(s), "task": "explain"} for s in chosen])
+    modified = modified_data(dataset, options.get("data_dir"), options.get("scenarios_file"))
+    sample = _sample(options)
+    return _as_splits(
+        [
+            {**_doc(s), "task": "explain", "sample": sample, "data_modified": ",".join(modified)}
+            for s in chosen
+        ]
+    )
 
 
 def _selected(dataset: str, options: dict[str, Any], gold_label: str | None = None) -> list:
@@ -92,11 +109,16 @@ def _selected(dataset: str, options: dict[str, Any], gold_label: str | None = No
         data_dir=options.get("data_dir"),
         scenarios_file=options.get("scenarios_file"),
         seed=options.get("seed", 0),
-        sample=options.get("sample", "paper"),
+        sample=_sample(options),
         per_cell=options.get("per_cell"),
         limit=options.get("max_scenarios"),
         gold_label=gold_label,
     )
+
+
+def _sample(options: dict[str, Any]) -> str:
+    """The sample kind of `--metadata` (`paper` unless given), which the docs record."""
+    return options.get("sample", "paper")
 
 
 def agree_docs(
@@ -320,8 +342,10 @@ def judge_metric_names(dataset: str, attack: str = "none") -> list[str]:
 
 
 def judge_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
-    """Per-doc (gold, label) pairs; a breakdown cell gets None from docs outside it."""
-    return _judge_values(doc, scorers.parse_judgment(results[0]))
+    """Per-doc (gold, label) pairs, the label read by the parser the doc records; a
+    breakdown cell gets None from docs outside it."""
+    parse = scorers.judgment_parser(doc.get("parser") or scorers.DEFAULT_PARSER)
+    return _judge_values(doc, parse(results[0]))
 
 
 def judge_ll_target(doc: dict[str, Any]) -> int:

