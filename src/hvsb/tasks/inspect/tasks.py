@@ -35,6 +35,7 @@ def judge(
     data_dir: str | None = None,
     system_turn: str = "auto",
     mode: str = "generate",
+    dataset_path: str | None = None,
 ) -> Task:
     """Judge scenarios BIASED or UNBIASED (task 1), optionally under an attack system prompt.
 
@@ -56,6 +57,8 @@ def judge(
         mode: generate (the model writes a reply, parsed for its label) or
             loglikelihood (local hf/ models only: the likelier of " BIASED" and
             " UNBIASED" after "Judgment:", one forward pass, never a rejection).
+        dataset_path: a scenarios dataset from `hvsb scenarios export` (a folder or Hub
+            id) read instead of the raw data, with the same selection and ids.
     """
     from hvsb import delivery
     from hvsb.prompts import attack_system_prompt
@@ -73,7 +76,16 @@ def judge(
         answer = loglikelihood_judge()
     else:
         answer = study_generate()
-    chosen = data.chosen(dataset, sample, seed, per_cell, max_scenarios, scenarios_file, data_dir)
+    chosen = data.chosen(
+        dataset,
+        sample,
+        seed,
+        per_cell,
+        max_scenarios,
+        scenarios_file,
+        data_dir,
+        dataset_path=dataset_path,
+    )
     samples = data.judge_samples(chosen, attack, mode)
     has_unbiased = any(s.gold_label == "unbiased" for s in chosen)
     return Task(
@@ -104,6 +116,7 @@ def explain(
     max_scenarios: int | None = 500,
     scenarios_file: str | None = None,
     data_dir: str | None = None,
+    dataset_path: str | None = None,
 ) -> Task:
     """Explain why biased scenarios are biased (task 2), scored by readability.
 
@@ -116,13 +129,23 @@ def explain(
         scenarios_file: a scenario JSONL from `hvsb scenarios build` used instead of the
             raw data.
         data_dir: folder with the raw datasets (else HVSB_DATA_DIR, else hvsb's cache).
+        dataset_path: a scenarios dataset from `hvsb scenarios export` (a folder or Hub
+            id) read instead of the raw data, with the same selection and ids.
     """
     from hvsb.tasks.inspect import dataset as data
     from hvsb.tasks.inspect.scorers import explain_metrics, explanation
     from hvsb.tasks.inspect.solvers import study_generate
 
     chosen = data.chosen(
-        dataset, sample, seed, per_cell, max_scenarios, scenarios_file, data_dir, "biased"
+        dataset,
+        sample,
+        seed,
+        per_cell,
+        max_scenarios,
+        scenarios_file,
+        data_dir,
+        "biased",
+        dataset_path=dataset_path,
     )
     samples = data.explain_samples(chosen)
     return Task(

@@ -17,6 +17,8 @@ with `--model_args`, to `custom_dataset`):
   mix of cells, not N of one category);
 - `scenarios_file`: a scenario JSONL (e.g. `hvsb scenarios build --mode emulated`)
   used instead of building from raw data;
+- `dataset_path`: a scenarios dataset from `hvsb scenarios export` (a folder or Hub id)
+  read instead of the raw data, with the same selection and ids;
 - `system_turn` (`auto`): how attack tasks deliver the attack (`hvsb.delivery`);
 - `explanations`: the explainer output the agree tasks read.
 
@@ -91,6 +93,7 @@ def _selected(dataset: str, options: dict[str, Any], gold_label: str | None = No
         dataset,
         data_dir=options.get("data_dir"),
         scenarios_file=options.get("scenarios_file"),
+        dataset_path=options.get("dataset_path"),
         seed=options.get("seed", 0),
         sample=options.get("sample", "paper"),
         per_cell=options.get("per_cell"),
