@@ -10,12 +10,13 @@ the same scenario ids, in the same order, everywhere:
    validated once, before any model runs);
 2. `gold_label` keeps one label (the explain step takes biased scenarios only);
 3. the sample: `paper` (default) takes the paper's choice where it made one — for SS and
-   CP built from the raw files, the release's first 200 sentences per bias type and
-   direction in file order (`paper_sample`; CP's pro and anti from the same pairs) — and
-   everything else: all of BBQ and BiasDPO, and all records of a scenarios file (the file
-   is the sample, e.g. emulated scenarios of the paper's sentences). `seeded` takes
-   everything. `per_cell` caps every category × answer type at N by seeded rank (for raw
-   SS/CP under `paper`: replaces the 200 in the file-order choice);
+   CP built from the raw files (or read from an export of them), the release's first 200
+   sentences per bias type and direction in file order (`paper_sample`; CP's pro and anti
+   from the same pairs) — and everything else: all of BBQ and BiasDPO, and all records of
+   a scenarios file (the file is the sample, e.g. emulated scenarios of the paper's
+   sentences). `seeded` takes everything. `per_cell` caps every category × answer type at
+   N by seeded rank (for raw SS/CP under `paper`: replaces the 200 in the file-order
+   choice);
 4. the order is hvsb's seeded order (a hash of seed and id), so taking the first N —
    `limit`, lm-eval's and Inspect's `--limit` — gives a mix of cells, and a larger N holds
    a smaller one.
