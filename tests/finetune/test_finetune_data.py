@@ -96,3 +96,14 @@ def test_split_round_trips_through_files(tmp_path):
     assert read_split(tmp_path / "data" / "train.jsonl") == data.train
     assert read_split(tmp_path / "data" / "eval.jsonl") == data.eval
     assert data.summary()["train"] == 18 and data.summary()["eval"] == 2
+
+
+def test_every_scenario_field_an_explanation_carries_is_kept():
+    """An explain log's records carry every flat scenario field (BBQ's target_type too)."""
+    from hvsb.explanations import METADATA_KEYS
+
+    record = {**_record(1), **{key: f"value of {key}" for key in METADATA_KEYS}}
+    [example], _ = clean([record])
+    assert {key: example.to_dict()[key] for key in METADATA_KEYS} == {
+        key: record[key] for key in METADATA_KEYS
+    }

@@ -36,6 +36,7 @@ class SftExample:
     category: str | None = None
     polarity: str | None = None
     answer_type: str | None = None
+    target_type: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
