@@ -36,6 +36,7 @@ def tuned(tmp_path: Path) -> str:
     folder = tmp_path / "ft" / "merged"
     folder.mkdir(parents=True)
     card = {"base_model": str(models.model_dir("smollm2")), "method": "lora", "steps": 10}
+    card["data"] = {"train": 30, "explainers": [BASE]}
     (folder / CARD_JSON).write_text(json.dumps(card), encoding="utf-8")
     return f"hf/{folder}"
 
@@ -224,8 +225,8 @@ def test_reproducibility_gives_exact_commands_versions_and_reasons(section, tune
     ]
     assert "- Versions: hvsb 0.1.0, Inspect 0.3.285, task version 2-A" in section
     assert (
-        f"`smollm2-ft` is `{tuned}`, fine-tuned by `hvsb finetune train` (lora, 10 steps) "
-        "from `hf/$(hvsb models path smollm2)`" in section
+        f"`smollm2-ft` is `{tuned}`, fine-tuned by `hvsb finetune train` (lora, 10 steps, on "
+        "30 explanations by `smollm2`) from `hf/$(hvsb models path smollm2)`" in section
     )
     for flag in ("-M do_sample", "-M dtype", "--limit", "--max-tokens", "-T attack"):
         assert f"- `{flag}`: " in section

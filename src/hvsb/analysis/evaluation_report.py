@@ -487,9 +487,12 @@ def _model_line(model: str, name: Namer) -> str:
     card = _card(model)
     line = f"`{name(model)}` is `{portable(model)}`"
     if card:
+        data = card.get("data") or {}
+        teachers = ", ".join(f"`{name(t)}`" for t in data.get("explainers") or []) or "?"
         line += (
             f", fine-tuned by `hvsb finetune train` ({card.get('method')}, "
-            f"{card.get('steps')} steps) from `{portable('hf/' + str(card.get('base_model')))}`"
+            f"{card.get('steps')} steps, on {data.get('train', '?')} explanations by "
+            f"{teachers}) from `{portable('hf/' + str(card.get('base_model')))}`"
         )
     return line
 
