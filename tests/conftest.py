@@ -13,7 +13,7 @@ from support.data import OFFLINE, shared_data_dir
 from support.serve import transformers_serve
 
 # Session fixtures on the shared data (built scenarios, raw BBQ), shared by test folders.
-pytest_plugins = ["support.scenario_fixtures"]
+pytest_plugins = ["support.scenario_fixtures", "support.exported"]
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ class DataFileError(HvsbError):
     """A data file is missing or malformed.
 
     The message always names the file and, when known, the line/record and what was
-    expected, so the user can fix the input without reading hvsb's source.
+    expected, so the user can fix the input without reading hvsb's source. `unit` names
+    what `line` counts (`row` for a table such as a Parquet file).
     """
 
     def __init__(
@@ -23,12 +24,13 @@ class DataFileError(HvsbError):
         *,
         line: int | None = None,
         expected: str | None = None,
+        unit: str = "line",
     ) -> None:
         self.path = str(path)
         self.line = line
         self.problem = problem
         self.expected = expected
-        where = f"{self.path}, line {line}" if line is not None else self.path
+        where = f"{self.path}, {unit} {line}" if line is not None else self.path
         message = f"{where}: {problem}"
         if expected:
             message += f" (expected {expected})"

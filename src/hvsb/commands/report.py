@@ -51,6 +51,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also write the Inspect logs with Inspect's log viewer as a static site in "
         "OUT/viewer (`inspect view bundle`), for any static web host",
     )
+    section = parser.add_argument_group("Evaluation Report (Inspect Evals' README section)")
+    section.add_argument(
+        "--evaluation-report",
+        action="store_true",
+        help="also write OUT/evaluation_report.md: the README's Evaluation Report section "
+        "(results table, analysis, the exact `inspect eval` commands, versions, dates) from "
+        "the Inspect logs among PATH",
+    )
+    section.add_argument(
+        "--paper-results",
+        metavar="CSV",
+        help="the paper's numbers to set beside the runs' (columns model, task, dataset, "
+        "condition, metric, value, source)",
+    )
+    section.add_argument(
+        "--readme",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="replace the '## Evaluation Report' section of FILE with it (repeatable)",
+    )
     parser.set_defaults(handler=_report)
 
 
@@ -142,7 +163,34 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
             print(f"table → {path}")
     if args.bundle:
         print(bundle(paths, Path(args.out)))
+    if args.evaluation_report or args.readme or args.paper_results:
+        print(evaluation_section(paths, Path(args.out), args, names))
     return 0
+
+
+def evaluation_section(
+    paths: list[str | Path], report_dir: Path, args: argparse.Namespace, names: dict[str, str]
+) -> str:
+    """Write the Evaluation Report section beside the report (and into each --readme)."""
+    from hvsb.analysis.evaluation_report import evaluation_report, read_paper, replace_section
+    from hvsb.jsonl import atomic_writer
+
+    paper = read_paper(args.paper_results) if args.paper_results else []
+    section = evaluation_report(paths, names=names, paper=paper)
+    target = report_dir / "evaluation_report.md"
+    updated = {target: section}  # every README checked before anything is written
+    for readme in map(Path, args.readme):
+        if not readme.is_file():
+            raise HvsbError(f"--readme {readme}: file not found")
+        try:
+            updated[readme] = replace_section(readme.read_text(encoding="utf-8"), section)
+        except HvsbError as error:
+            raise HvsbError(f"--readme {readme}: {error}") from None
+    for readme, text in updated.items():
+        with atomic_writer(readme) as handle:
+            handle.write(text)
+    written = ", ".join(map(str, updated))
+    return f"Evaluation Report section → {written}"
 
 
 def bundle(paths: list[str | Path], report_dir: Path) -> str:

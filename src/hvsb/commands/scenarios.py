@@ -1,4 +1,5 @@
-"""`hvsb scenarios build|stats`: raw datasets → scenario JSONL, and counts per cell."""
+"""`hvsb scenarios build|stats|export`: raw datasets → scenario JSONL, counts per cell, and
+a Hugging Face dataset folder."""
 
 from __future__ import annotations
 
@@ -95,6 +96,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.set_defaults(handler=_stats)
 
+    folder = actions.add_parser(
+        "export",
+        help="write every scenario as a Hugging Face dataset folder (Parquet + card)",
+        description=(
+            "Write DIR/README.md (a dataset card with the YAML header `datasets` reads) and "
+            "one Parquet config per dataset (bbq, biasdpo, ss, cp) holding every scenario "
+            "field. `datasets.load_dataset(DIR, 'bbq')` loads it; the hvsb tasks read it "
+            "with -T dataset_path=DIR (Inspect) or --metadata '{\"dataset_path\": DIR}' "
+            "(lm-eval). Written to a temporary folder, then renamed into place."
+        ),
+    )
+    folder.add_argument("out", metavar="DIR", help="the dataset folder to write")
+    folder.add_argument(
+        "--dataset", action="append", choices=DATASETS, help="repeatable (default: all four)"
+    )
+    folder.add_argument("--data-dir", help="folder laid out like the shared data")
+    folder.set_defaults(handler=_export)
+
 
 def add_consent_flags(parser: argparse.ArgumentParser) -> None:
     """--allow-modified-data / --allow-partial-data (see hvsb.data.verify)."""
@@ -136,6 +155,19 @@ def _build(args: argparse.Namespace, _extra: list[str]) -> int:
             return 1
     count = write_jsonl(args.out, (s.to_dict() for s in scenarios))
     print(f"wrote {count} {args.dataset} scenarios to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace, _extra: list[str]) -> int:
+    from hvsb.scenarios.export import export
+
+    written = export(args.out, data_dir=args.data_dir, datasets=args.dataset or DATASETS)
+    for config in written.configs:
+        print(
+            f"{config.dataset}: {config.rows} scenarios, {config.parquet_bytes:,} bytes",
+            file=sys.stderr,
+        )
+    print(written.folder)
     return 0
 
 

@@ -4,16 +4,19 @@ lm-eval documents, Inspect datasets, `hvsb run --dry-run`, `hvsb scenarios build
 `hvsb finetune evaluate` and the benchmarks all call `select`, so the same options give
 the same scenario ids, in the same order, everywhere:
 
-1. the pool: the dataset built from the raw files (once per process), or the records of a
-   scenarios file (read and validated once, before any model runs);
+1. the pool: the dataset built from the raw files (once per process), the same records
+   read from a scenarios dataset `hvsb scenarios export` wrote (`dataset_path`: a folder
+   or Hub id, `hvsb.scenarios.hub`), or the records of a scenarios file (read and
+   validated once, before any model runs);
 2. `gold_label` keeps one label (the explain step takes biased scenarios only);
 3. the sample: `paper` (default) takes the paper's choice where it made one — for SS and
-   CP built from the raw files, the release's first 200 sentences per bias type and
-   direction in file order (`paper_sample`; CP's pro and anti from the same pairs) — and
-   everything else: all of BBQ and BiasDPO, and all records of a scenarios file (the file
-   is the sample, e.g. emulated scenarios of the paper's sentences). `seeded` takes
-   everything. `per_cell` caps every category × answer type at N by seeded rank (for raw
-   SS/CP under `paper`: replaces the 200 in the file-order choice);
+   CP built from the raw files (or read from an export of them), the release's first 200
+   sentences per bias type and direction in file order (`paper_sample`; CP's pro and anti
+   from the same pairs) — and everything else: all of BBQ and BiasDPO, and all records of
+   a scenarios file (the file is the sample, e.g. emulated scenarios of the paper's
+   sentences). `seeded` takes everything. `per_cell` caps every category × answer type at
+   N by seeded rank (for raw SS/CP under `paper`: replaces the 200 in the file-order
+   choice);
 4. the order is hvsb's seeded order (a hash of seed and id), so taking the first N —
    `limit`, lm-eval's and Inspect's `--limit` — gives a mix of cells, and a larger N holds
    a smaller one.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +73,7 @@ def select(
     *,
     data_dir: str | Path | None = None,
     scenarios_file: str | Path | None = None,
+    dataset_path: str | Path | None = None,
     seed: int = 0,
     sample: str = "paper",
     per_cell: int | None = None,
@@ -84,8 +89,14 @@ def select(
         raise HvsbError(f"sample must be one of {', '.join(SAMPLES)}, not {sample!r}")
     if gold_label is not None and gold_label not in GOLD_LABELS:
         raise HvsbError(f"gold_label must be one of {', '.join(GOLD_LABELS)}, not {gold_label!r}")
+    if dataset_path and (scenarios_file or data_dir):
+        raise HvsbError("dataset_path replaces data_dir and scenarios_file: give only one")
     if scenarios_file:
         pool = file_scenarios(scenarios_file, dataset)
+    elif dataset_path:
+        from hvsb.scenarios.hub import hub_scenarios
+
+        pool = hub_scenarios(dataset_path, dataset)
     else:
         pool = built(dataset, data_dir).scenarios
     if sample == "paper" and dataset in sampling.PAPER_PER_CELL and not scenarios_file:
@@ -150,29 +161,38 @@ def read_scenarios_file(path: str | Path) -> list[Scenario]:
     null, `source` as an object; ids are unique. The first problem stops the read with the
     file, line and id in the message.
     """
+    return checked_scenarios(read_jsonl(path), path)
+
+
+def checked_scenarios(
+    records: Iterable[tuple[int, dict[str, Any]]], path: str | Path, *, unit: str = "line"
+) -> list[Scenario]:
+    """Numbered scenario records (a file's lines, a dataset's rows), each validated as
+    `read_scenarios_file` says; the first problem names `path`, the `unit` number and id."""
     scenarios: list[Scenario] = []
     first_line: dict[str, int] = {}
-    for line, record in read_jsonl(path):
-        scenario = _checked(record, path, line)
+    for line, record in records:
+        scenario = _checked(record, path, line, unit)
         if scenario.id in first_line:
             raise DataFileError(
                 path,
-                f"id {scenario.id!r} repeats the record on line {first_line[scenario.id]}",
+                f"id {scenario.id!r} repeats the record on {unit} {first_line[scenario.id]}",
                 line=line,
+                unit=unit,
                 expected="unique scenario ids",
             )
         first_line[scenario.id] = line
         scenarios.append(scenario)
     if not scenarios:
-        raise DataFileError(path, "no records", expected="one scenario record per line")
+        raise DataFileError(path, "no records", expected=f"one scenario record per {unit}")
     return scenarios
 
 
-def _checked(record: dict[str, Any], path: str | Path, line: int) -> Scenario:
+def _checked(record: dict[str, Any], path: str | Path, line: int, unit: str) -> Scenario:
     label = f"record {record['id']!r}" if isinstance(record.get("id"), str) else "record"
 
     def fail(problem: str, expected: str) -> DataFileError:
-        return DataFileError(path, f"{label}: {problem}", line=line, expected=expected)
+        return DataFileError(path, f"{label}: {problem}", line=line, unit=unit, expected=expected)
 
     for key in REQUIRED_FIELDS:
         value = record.get(key)

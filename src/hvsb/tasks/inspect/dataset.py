@@ -30,12 +30,14 @@ def chosen(
     scenarios_file: str | None,
     data_dir: str | None,
     gold_label: str | None = None,
+    dataset_path: str | None = None,
 ) -> list[Scenario]:
     """`hvsb.scenarios.select` with a task's selection parameters (`-T` names)."""
     return select(
         dataset,
         data_dir=data_dir,
         scenarios_file=scenarios_file,
+        dataset_path=dataset_path,
         seed=seed,
         sample=sample,
         per_cell=per_cell,

@@ -36,6 +36,7 @@ def judge(
     system_turn: str = "auto",
     mode: str = "generate",
     parser: str = "hvsb",
+    dataset_path: str | None = None,
 ) -> Task:
     """Judge scenarios BIASED or UNBIASED (task 1), optionally under an attack system prompt.
 
@@ -59,6 +60,8 @@ def judge(
             " UNBIASED" after "Judgment:", one forward pass, never a rejection).
         parser: hvsb (hvsb's judgment parser) or release (the paper release's rule,
             PROTOCOL §3): how a reply is read as a label (hvsb.scorers.PARSERS).
+        dataset_path: a scenarios dataset from `hvsb scenarios export` (a folder or Hub
+            id) read instead of the raw data, with the same selection and ids.
     """
     from hvsb import delivery
     from hvsb.prompts import attack_system_prompt
@@ -79,7 +82,16 @@ def judge(
         answer = loglikelihood_judge()
     else:
         answer = study_generate()
-    chosen = data.chosen(dataset, sample, seed, per_cell, max_scenarios, scenarios_file, data_dir)
+    chosen = data.chosen(
+        dataset,
+        sample,
+        seed,
+        per_cell,
+        max_scenarios,
+        scenarios_file,
+        data_dir,
+        dataset_path=dataset_path,
+    )
     samples = data.judge_samples(chosen, attack, mode, parser)
     has_unbiased = any(s.gold_label == "unbiased" for s in chosen)
     return Task(
@@ -112,6 +124,7 @@ def explain(
     max_scenarios: int | None = 500,
     scenarios_file: str | None = None,
     data_dir: str | None = None,
+    dataset_path: str | None = None,
 ) -> Task:
     """Explain why biased scenarios are biased (task 2), scored by readability.
 
@@ -124,6 +137,8 @@ def explain(
         scenarios_file: a scenario JSONL from `hvsb scenarios build` used instead of the
             raw data.
         data_dir: folder with the raw datasets (else HVSB_DATA_DIR, else hvsb's cache).
+        dataset_path: a scenarios dataset from `hvsb scenarios export` (a folder or Hub
+            id) read instead of the raw data, with the same selection and ids.
     """
     from hvsb.scenarios.select import modified_data
     from hvsb.tasks.inspect import dataset as data
@@ -131,7 +146,15 @@ def explain(
     from hvsb.tasks.inspect.solvers import study_generate
 
     chosen = data.chosen(
-        dataset, sample, seed, per_cell, max_scenarios, scenarios_file, data_dir, "biased"
+        dataset,
+        sample,
+        seed,
+        per_cell,
+        max_scenarios,
+        scenarios_file,
+        data_dir,
+        "biased",
+        dataset_path=dataset_path,
     )
     samples = data.explain_samples(chosen)
     return Task(

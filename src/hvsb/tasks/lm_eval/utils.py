@@ -17,6 +17,8 @@ with `--model_args`, to `custom_dataset`):
   mix of cells, not N of one category);
 - `scenarios_file`: a scenario JSONL (e.g. `hvsb scenarios build --mode emulated`)
   used instead of building from raw data;
+- `dataset_path`: a scenarios dataset from `hvsb scenarios export` (a folder or Hub id)
+  read instead of the raw data, with the same selection and ids;
 - `system_turn` (`auto`): how attack tasks deliver the attack (`hvsb.delivery`);
 - `parser` (`hvsb`): how judge tasks read a reply as a label (`hvsb.scorers.PARSERS`:
   hvsb's parser or the release's rule);
@@ -108,6 +110,7 @@ def _selected(dataset: str, options: dict[str, Any], gold_label: str | None = No
         dataset,
         data_dir=options.get("data_dir"),
         scenarios_file=options.get("scenarios_file"),
+        dataset_path=options.get("dataset_path"),
         seed=options.get("seed", 0),
         sample=_sample(options),
         per_cell=options.get("per_cell"),
