@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 from inspect_ai import eval as inspect_eval
+from inspect_ai import eval_set
 from inspect_ai.log import EvalLog, EvalSample
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem
 from support.inspect_expect import JUDGE_RATES, check_rates
@@ -135,16 +136,27 @@ def test_attack_is_in_the_scored_prompt(ll_logs, reference) -> None:
         assert sample.metadata["logprobs"] != plain[sample.id].metadata["logprobs"]
 
 
-def test_a_model_other_than_hf_fails_at_task_start(tmp_path: Path, data_dir: Path) -> None:
+def test_a_model_other_than_hf_fails_before_any_model_call(tmp_path: Path, data_dir: Path) -> None:
     options = {"model": "mockllm/model", "limit": 2, "display": "none", "log_dir": str(tmp_path)}
     args = {"dataset": "cp", "data_dir": str(data_dir), "mode": "loglikelihood"}
-    with pytest.raises(HvsbError, match=NOT_HF):  # before any sample or log
-        inspect_eval("hvsb/judge", task_args=args, **options)
-    assert not list(tmp_path.iterdir())
-    # a task built before eval() has no model yet: its first sample fails the same way
-    [log] = inspect_eval(judge(**args), **options)
-    assert log.status == "error"
-    assert NOT_HF in log.error.message
+    for task in ("hvsb/judge", judge(**args)):  # by name, or built in Python first
+        [log] = inspect_eval(task, task_args=args if isinstance(task, str) else {}, **options)
+        assert log.status == "error"
+        assert NOT_HF in log.error.message
+        assert not any(event.event == "model" for s in log.samples or [] for event in s.events)
+
+
+def test_a_model_an_eval_set_left_behind_does_not_refuse_a_new_task(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """Regression: eval_set leaves its model as Inspect's active model; a log-likelihood
+    task built afterwards (hvsb run, a notebook) was refused as if it ran on that model."""
+    args = {"dataset": "cp", "data_dir": str(data_dir)}
+    options = {"model": "mockllm/model", "limit": 1, "display": "none"}
+    _, [log] = eval_set("hvsb/judge", task_args=args, log_dir=str(tmp_path), **options)
+    assert log.eval.model == "mockllm/model"  # (its status needs no network: not checked)
+    task = judge(**args, mode="loglikelihood")
+    assert len(task.dataset) > 0
 
 
 def test_an_unknown_mode_is_named(data_dir: Path) -> None:

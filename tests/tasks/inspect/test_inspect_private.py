@@ -32,10 +32,6 @@ def test_active_generate_config_is_the_config_in_force() -> None:
     assert (config.max_tokens, config.system_message) == (7, "s")
 
 
-def test_active_model_is_none_outside_an_eval() -> None:
-    assert private.active_model() is None
-
-
 def test_usage_bookkeeping_takes_model_usage_and_role() -> None:
     """Called as the log-likelihood mode calls it (its effect on a log's usage totals is
     checked by test_inspect_loglikelihood.py on a real run)."""

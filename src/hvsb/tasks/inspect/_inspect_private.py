@@ -3,8 +3,6 @@
 - `active_generate_config()`: the generate config in force for the running sample (the
   task's config merged with the eval's options). `study_generate` hands it to the grader
   role's model, and the log-likelihood judge reads `system_message` and `max_connections`.
-- `active_model()`: the eval's model, already set when a registered task is created inside
-  an eval, so the log-likelihood mode can refuse an API model before any sample runs.
 - `record_and_check_model_usage(model, usage, role=...)`: the token bookkeeping
   `Model.generate` does, which the log-likelihood mode (it never calls generate) must do
   itself for the log's usage and token limits.
@@ -14,6 +12,6 @@ any of them.
 """
 
 from inspect_ai.model._generate_config import active_generate_config
-from inspect_ai.model._model import active_model, record_and_check_model_usage
+from inspect_ai.model._model import record_and_check_model_usage
 
-__all__ = ["active_generate_config", "active_model", "record_and_check_model_usage"]
+__all__ = ["active_generate_config", "record_and_check_model_usage"]

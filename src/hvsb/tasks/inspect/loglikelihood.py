@@ -28,7 +28,6 @@ from hvsb.inference.loglikelihood import batcher
 from hvsb.scorers import loglikelihood as rule
 from hvsb.tasks.inspect._inspect_private import (
     active_generate_config,
-    active_model,
     record_and_check_model_usage,
 )
 from hvsb.tasks.inspect.solvers import answering_model, hf_provider
@@ -44,14 +43,6 @@ def require_hf(model: Model) -> Any:
         "it scores the prompt's continuations with the model's own log-probabilities, "
         "which API chat models do not return. Use -T mode=generate for this model."
     )
-
-
-def check_eval_model() -> None:
-    """At task creation inside an eval (the CLI, `eval("hvsb/judge")`), fail at once on a
-    model other than hf/. A task built before `eval()` has no model yet; its first
-    sample fails with the same message."""
-    if active_model() is not None:
-        require_hf(answering_model())
 
 
 def prompt_text(api: Any, messages: Sequence[ChatMessage], system_message: str | None) -> str:

@@ -76,9 +76,10 @@ def judge(
     delivery.check_system_turn(system_turn)
     check_parser(parser)
     if check_mode(mode) == MODE:
-        from hvsb.tasks.inspect.loglikelihood import check_eval_model, loglikelihood_judge
+        # A model other than hf/ fails each sample before any model call. Not checked
+        # here: Inspect's active model at task creation can be one eval_set left behind.
+        from hvsb.tasks.inspect.loglikelihood import loglikelihood_judge
 
-        check_eval_model()  # an API model fails here, before any sample runs
         answer = loglikelihood_judge()
     else:
         answer = study_generate()
