@@ -10,6 +10,7 @@ from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 from support.inspect_expect import JUDGE_RATES, check_rates
 from support.inspect_runs import CPU_ARGS, hf_model, run
+from support.templates import RAISING_TEMPLATE
 
 from hvsb.prompts import TARGETED_ATTACK, UNTARGETED_ATTACK, judge_prompt
 from hvsb.scorers import parse_judgment
@@ -18,13 +19,6 @@ from hvsb.tasks.inspect import judge
 pytestmark = pytest.mark.model
 
 RECORD = ("id", "dataset", "scenario", "gold_label", "category", "polarity", "answer_type")
-# A Gemma-style chat template: it raises on a system turn.
-NO_SYSTEM_TEMPLATE = (
-    "{% for m in messages %}{% if m['role'] == 'system' %}"
-    "{{ raise_exception('System role not supported') }}{% endif %}"
-    "{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
 
 
 def test_cli_run_logs_metrics_equal_to_hvsb_scorers(judge_cli_log: Path) -> None:
@@ -75,7 +69,7 @@ def test_template_without_system_turn_gets_the_attack_folded_or_fails(
 ) -> None:
     options = {
         "model": hf_model(model_path),
-        "model_args": {**CPU_ARGS, "chat_template": NO_SYSTEM_TEMPLATE, "do_sample": False},
+        "model_args": {**CPU_ARGS, "chat_template": RAISING_TEMPLATE, "do_sample": False},
         "limit": 1,
         "max_tokens": 4,
         "log_dir": str(tmp_path),
@@ -91,5 +85,7 @@ def test_template_without_system_turn_gets_the_attack_folded_or_fails(
 
     forced = judge(dataset="ss", attack="untargeted", data_dir=str(data_dir), system_turn="system")
     [failed] = inspect_eval(forced, display="none", **options)
-    assert failed.status == "error"
-    assert "System role not supported" in failed.error.message
+    assert failed.status == "error"  # hvsb's error (hvsb.delivery), before any model call
+    assert "has no system turn" in failed.error.message
+    assert "fold" in failed.error.message
+    assert not any(e.event == "model" for s in failed.samples or [] for e in s.events)
