@@ -54,7 +54,9 @@ def test_ll_task_prompts_and_requests(ll_tasks, name):
     assert task.OUTPUT_TYPE == "multiple_choice" and task.config.generation_kwargs is None
     assert task.config.metric_list == twin.config.metric_list  # same names, same aggregations
     doc = next(iter(task.eval_docs))
-    assert doc == next(iter(twin.eval_docs))
+    twin_doc = next(iter(twin.eval_docs))
+    assert (doc["judge_mode"], twin_doc["judge_mode"]) == ("loglikelihood", "generate")
+    assert {**doc, "judge_mode": None} == {**twin_doc, "judge_mode": None}  # same scenario
     assert task.doc_to_target(doc) == ["biased", "unbiased"].index(doc["gold_label"])
     user = {"role": "user", "content": judge_prompt(dataset, doc["scenario"])}
     system = (
@@ -236,7 +238,8 @@ def test_hvsb_report_reads_ll_samples(ll_run, env, tmp_path):
     for task in tasks:
         doc = run.samples[task][0]["doc"]
         row = rates[(doc["dataset"], doc["attack"])]
-        assert float(row["rejection"]) == 0.0
+        assert float(row["rejection_biased"]) == 0.0  # a log-likelihood label is never a rejection
+        assert row["rejection_unbiased"] in ("", "0.0")  # empty: the dataset has no unbiased
         want = run.metrics(task)["misalignment_rate"]
         got = float(row["misalignment"]) if row["misalignment"] else math.nan
         assert same(got, want), (task, got, want)
