@@ -8,6 +8,8 @@ import pytest
 from inspect_ai.log import read_eval_log
 from support.vllm_compare import inspect_judge, inspect_labels, same_metrics
 
+from hvsb.rows import read_rows
+
 pytestmark = pytest.mark.model
 
 
@@ -29,9 +31,10 @@ def test_inspect_judge_on_vllm_equals_transformers(
     assert all(sample.output.completion for sample in served.samples)  # every scenario judged
     # Greedy decoding in float32 on both: the same label for every scenario, so the same
     # metrics (hvsb.scorers computes them from the labels).
-    assert inspect_labels(vllm_log) == inspect_labels(hf_log)
+    # shown on a failure: each side's replies
+    replies = {log.name: [row["reply"] for row in read_rows(log)] for log in (vllm_log, hf_log)}
+    assert inspect_labels(vllm_log) == inspect_labels(hf_log), replies
     assert len(inspect_labels(vllm_log)) == 4
-    assert same_metrics(
-        {k: v.value for k, v in served.results.scores[0].metrics.items()},
-        {k: v.value for k, v in local.results.scores[0].metrics.items()},
-    )
+    served_metrics = {k: v.value for k, v in served.results.scores[0].metrics.items()}
+    local_metrics = {k: v.value for k, v in local.results.scores[0].metrics.items()}
+    assert same_metrics(served_metrics, local_metrics), (served_metrics, local_metrics)

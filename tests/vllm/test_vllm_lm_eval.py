@@ -48,9 +48,10 @@ def test_judge_task_through_chat_completions_equals_hf(
         env,
         *("--tasks", "hvsb_bbq", "--batch_size", "1", *decoding),
     )
-    labels = lm_eval_labels(served, "hvsb_bbq")
-    assert len(labels) == 4 and labels == lm_eval_labels(local, "hvsb_bbq")
-    assert same_metrics(_metrics(served, "hvsb_bbq"), _metrics(local, "hvsb_bbq"))
+    labels, local_labels = lm_eval_labels(served, "hvsb_bbq"), lm_eval_labels(local, "hvsb_bbq")
+    assert len(labels) == 4 and labels == local_labels, (labels, local_labels)
+    metrics = _metrics(served, "hvsb_bbq"), _metrics(local, "hvsb_bbq")
+    assert same_metrics(*metrics), metrics
 
 
 def test_loglikelihood_task_through_completions_equals_hf(
@@ -72,14 +73,15 @@ def test_loglikelihood_task_through_completions_equals_hf(
         _loglikelihoods(served, "hvsb_bbq_ll"),
         _loglikelihoods(local, "hvsb_bbq_ll"),
     )
-    assert served_ll.keys() == local_ll.keys() and len(served_ll) == 4
+    assert served_ll.keys() == local_ll.keys() and len(served_ll) == 4, (served_ll, local_ll)
     for doc, values in served_ll.items():
         assert all(
             math.isclose(a, b, abs_tol=1e-3) for a, b in zip(values, local_ll[doc], strict=True)
-        )
-    labels = lm_eval_labels(served, "hvsb_bbq_ll")
-    assert labels == lm_eval_labels(local, "hvsb_bbq_ll")
-    assert same_metrics(_metrics(served, "hvsb_bbq_ll"), _metrics(local, "hvsb_bbq_ll"))
+        ), (served_ll, local_ll)
+    labels = lm_eval_labels(served, "hvsb_bbq_ll"), lm_eval_labels(local, "hvsb_bbq_ll")
+    assert labels[0] == labels[1], labels
+    metrics = _metrics(served, "hvsb_bbq_ll"), _metrics(local, "hvsb_bbq_ll")
+    assert same_metrics(*metrics), metrics
 
 
 def test_lm_eval_model_vllm_on_the_cpu_build_names_the_alternative(env) -> None:
