@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import run_cli
-from support.scenario_fixtures import offline_env
+from support.scenario_fixtures import offline_env, offline_while
 
 
 @pytest.fixture
@@ -26,8 +26,9 @@ def cli() -> Callable[[list[str]], tuple[int, str, str]]:
 
 
 @pytest.fixture(scope="session")
-def stats_json(data_dir: Path, session_offline) -> dict:
-    code, out, _ = run_cli(["scenarios", "stats", "--json", "--data-dir", str(data_dir)])
+def stats_json(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    with offline_while(tmp_path_factory):
+        code, out, _ = run_cli(["scenarios", "stats", "--json", "--data-dir", str(data_dir)])
     assert code == 0
     return json.loads(out)
 

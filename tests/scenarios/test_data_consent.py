@@ -3,6 +3,7 @@ output records it: an edited file (sha256), a BBQ with category files missing.""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -46,7 +47,10 @@ def test_an_allowed_edit_is_used_and_recorded_everywhere(edited, tmp_path, cli, 
     code, _, err = cli([*argv, "--out", str(out), "--allow-modified-data"])
     assert code == 0 and out.exists()
     assert f"differs from upstream ({DPO}), as allowed" in err
-    # the tasks of both ecosystems record it in what they write
+    # the flag holds for that command only (main() can run inside a longer process)
+    assert "HVSB_ALLOW_MODIFIED_DATA" not in os.environ
+    # with consent, the tasks of both ecosystems record it in what they write
+    monkeypatch.setenv("HVSB_ALLOW_MODIFIED_DATA", "1")
     from hvsb.tasks.inspect.tasks import judge
     from hvsb.tasks.lm_eval.utils import judge_docs
 
@@ -71,3 +75,4 @@ def test_a_bbq_with_a_category_missing_is_refused_unless_allowed(
     assert "1 of 11 BBQ category files are missing (Age)" in err and "--allow-partial-data" in err
     code, _, err = cli([*argv, "--allow-partial-data"])
     assert code == 0 and "bbq/Age.jsonl missing, skipped" in err
+    assert "HVSB_ALLOW_PARTIAL_DATA" not in os.environ

@@ -102,7 +102,7 @@ def test_selection_from_the_export_equals_the_raw_files(exported, data_dir, data
 
 
 @pytest.fixture
-def cp_export(tmp_path, data_dir, session_offline, hf_datasets_cache) -> Path:
+def cp_export(tmp_path, data_dir, offline, hf_datasets_cache) -> Path:
     """A fresh export of CrowS-Pairs only (small), for tests that break it."""
     return export(tmp_path / "cp-export", data_dir=data_dir, datasets=["cp"]).folder
 
@@ -157,7 +157,7 @@ def test_dataset_path_is_one_source_not_two(cp_export, data_dir):
         select("cp", dataset_path=cp_export, data_dir=data_dir)
 
 
-def test_export_replaces_an_earlier_export_and_nothing_else(tmp_path, data_dir, session_offline):
+def test_export_replaces_an_earlier_export_and_nothing_else(tmp_path, data_dir, offline):
     folder = tmp_path / "out"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine", encoding="utf-8")
@@ -189,9 +189,7 @@ def test_a_missing_dataset_writes_nothing(tmp_path, data_dir, offline):
     assert not [p for p in tmp_path.iterdir() if "out" in p.name]  # nor a temporary folder
 
 
-def test_each_folder_is_read_for_what_it_holds(
-    tmp_path, data_dir, session_offline, hf_datasets_cache
-):
+def test_each_folder_is_read_for_what_it_holds(tmp_path, data_dir, offline, hf_datasets_cache):
     """`datasets` caches a local folder under its name alone; hvsb must not read one
     folder's cached copy for another of the same name, nor for a re-export."""
     folders = [

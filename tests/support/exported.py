@@ -12,6 +12,7 @@ import pytest
 from hvsb.data.catalogue import CATALOGUE
 from support.cli import run_cli
 from support.data import need_file
+from support.scenario_fixtures import offline_while
 
 
 @pytest.fixture(scope="session")
@@ -28,13 +29,12 @@ def hf_datasets_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
 
 
 @pytest.fixture(scope="session")
-def exported(
-    tmp_path_factory: pytest.TempPathFactory, data_dir: Path, session_offline, hf_datasets_cache
-) -> Path:
+def exported(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, hf_datasets_cache) -> Path:
     """The four datasets of the shared data, written by the real `hvsb scenarios export`."""
     for entry in CATALOGUE:
         need_file(data_dir, entry.relpath)
     folder = tmp_path_factory.mktemp("export") / "hvsb-scenarios"
-    code, _out, err = run_cli(["scenarios", "export", str(folder), "--data-dir", str(data_dir)])
+    with offline_while(tmp_path_factory):
+        code, _out, err = run_cli(["scenarios", "export", str(folder), "--data-dir", str(data_dir)])
     assert code == 0, err
     return folder

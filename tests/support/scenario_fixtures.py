@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from hvsb.scenarios import DATASETS, BuildResult, build
+
+# hvsb's settings as the session began: tests/scenarios/test_session_fixtures.py checks
+# that the session fixtures give them back.
+HVSB_ENV_AT_START = {k: v for k, v in os.environ.items() if k.startswith("HVSB_")}
 
 
 def offline_env(patch: pytest.MonkeyPatch, cache: Path) -> None:
@@ -20,17 +27,21 @@ def offline_env(patch: pytest.MonkeyPatch, cache: Path) -> None:
         patch.delenv(name, raising=False)
 
 
-@pytest.fixture(scope="session")
-def session_offline(tmp_path_factory: pytest.TempPathFactory):
+@contextmanager
+def offline_while(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`offline_env` for the body only: a session fixture builds under it, and the
+    environment is restored before any other test runs (a session-long HVSB_CACHE sent
+    every later test, and the servers they start, to an empty model cache)."""
     with pytest.MonkeyPatch.context() as patch:
         offline_env(patch, tmp_path_factory.mktemp("cache"))
         yield
 
 
 @pytest.fixture(scope="session")
-def built(data_dir: Path, session_offline) -> dict[str, BuildResult]:
+def built(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuildResult]:
     """Every dataset built once from the shared data (BBQ alone takes ~2 s)."""
-    return {dataset: build(dataset, data_dir) for dataset in DATASETS}
+    with offline_while(tmp_path_factory):
+        return {dataset: build(dataset, data_dir) for dataset in DATASETS}
 
 
 @pytest.fixture(scope="session")

@@ -48,8 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _fetch(args: argparse.Namespace, _extra: list[str]) -> int:
-    verify.allow(modified=args.allow_modified_data)
-    return fetch_all(datasets=args.dataset, data_dir=args.data_dir, kinds=args.source)
+    with verify.consent(modified=args.allow_modified_data):
+        return fetch_all(datasets=args.dataset, data_dir=args.data_dir, kinds=args.source)
 
 
 def fetch_all(

@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from contextlib import AbstractContextManager
 
 from hvsb.data import verify
 from hvsb.data.paths import how_to_provide
@@ -129,33 +130,33 @@ def add_consent_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _consent(args: argparse.Namespace) -> None:
-    verify.allow(modified=args.allow_modified_data, partial=args.allow_partial_data)
+def _consent(args: argparse.Namespace) -> AbstractContextManager[None]:
+    return verify.consent(modified=args.allow_modified_data, partial=args.allow_partial_data)
 
 
 def _build(args: argparse.Namespace, _extra: list[str]) -> int:
-    _consent(args)
-    for note in built(args.dataset, args.data_dir).notes:
-        print(f"note: {note}", file=sys.stderr)
-    scenarios = select(
-        args.dataset,
-        data_dir=args.data_dir,
-        seed=args.seed,
-        sample=args.sample,
-        per_cell=args.per_cell,
-        limit=args.limit,
-    )
-    if args.mode == "emulated":
-        if args.dataset not in ("ss", "cp"):
-            raise HvsbError("--mode emulated applies to ss and cp only")
-        if not args.emulator_model:
-            raise HvsbError("--mode emulated needs --emulator-model (an Inspect model name)")
-        scenarios = _emulate(scenarios, args)
-        if scenarios is None:
-            return 1
-    count = write_jsonl(args.out, (s.to_dict() for s in scenarios))
-    print(f"wrote {count} {args.dataset} scenarios to {args.out}", file=sys.stderr)
-    return 0
+    with _consent(args):
+        for note in built(args.dataset, args.data_dir).notes:
+            print(f"note: {note}", file=sys.stderr)
+        scenarios = select(
+            args.dataset,
+            data_dir=args.data_dir,
+            seed=args.seed,
+            sample=args.sample,
+            per_cell=args.per_cell,
+            limit=args.limit,
+        )
+        if args.mode == "emulated":
+            if args.dataset not in ("ss", "cp"):
+                raise HvsbError("--mode emulated applies to ss and cp only")
+            if not args.emulator_model:
+                raise HvsbError("--mode emulated needs --emulator-model (an Inspect model name)")
+            scenarios = _emulate(scenarios, args)
+            if scenarios is None:
+                return 1
+        count = write_jsonl(args.out, (s.to_dict() for s in scenarios))
+        print(f"wrote {count} {args.dataset} scenarios to {args.out}", file=sys.stderr)
+        return 0
 
 
 def _export(args: argparse.Namespace, _extra: list[str]) -> int:
@@ -236,63 +237,63 @@ def _positive(text: str) -> int:
 
 
 def _stats(args: argparse.Namespace, _extra: list[str]) -> int:
-    _consent(args)
-    counts: Counter[tuple] = Counter()
-    unmatched: list[dict[str, str]] = []
-    corrections: list[dict[str, str]] = []
-    skipped: list[str] = []
-    for dataset in args.dataset or DATASETS:
-        try:
-            result = build(dataset, args.data_dir)
-        except DatasetUnavailable as missing:
-            skipped.append(
-                f"{dataset}: not available, skipped (looked in: {'; '.join(missing.looked_in)}). "
-                + how_to_provide(dataset)
+    with _consent(args):
+        counts: Counter[tuple] = Counter()
+        unmatched: list[dict[str, str]] = []
+        corrections: list[dict[str, str]] = []
+        skipped: list[str] = []
+        for dataset in args.dataset or DATASETS:
+            try:
+                result = build(dataset, args.data_dir)
+            except DatasetUnavailable as missing:
+                skipped.append(
+                    f"{dataset}: not available, skipped (looked in: {'; '.join(missing.looked_in)}). "
+                    + how_to_provide(dataset)
+                )
+                continue
+            skipped.extend(f"{dataset}: {note}" for note in result.notes)
+            unmatched.extend({"dataset": dataset, **item} for item in result.unmatched)
+            corrections.extend({"dataset": dataset, **item} for item in result.corrections)
+            counts.update(tuple(getattr(s, key) for key in STAT_KEYS) for s in result.scenarios)
+        rows = [
+            dict(zip(STAT_KEYS, key, strict=True), count=n)
+            for key, n in sorted(counts.items(), key=str)
+        ]
+        if args.json:
+            report = {
+                "counts": rows,
+                "unmatched": unmatched,
+                "corrections": corrections,
+                "notes": skipped,
+            }
+            print(json.dumps(report, indent=1))
+            return 0 if rows else 1
+        if not rows:
+            print("no scenarios: every requested dataset is unavailable", file=sys.stderr)
+            for note in skipped:
+                print(f"note: {note}", file=sys.stderr)
+            return 1
+        _print_table(rows)
+        totals = Counter()
+        for row in rows:
+            totals[row["dataset"]] += row["count"]
+        print("\ntotal: " + ", ".join(f"{name} {n}" for name, n in totals.items()))
+        if unmatched:
+            print(
+                f"\n{len(unmatched)} example(s) left out (no stereotyped answer could be identified):"
             )
-            continue
-        skipped.extend(f"{dataset}: {note}" for note in result.notes)
-        unmatched.extend({"dataset": dataset, **item} for item in result.unmatched)
-        corrections.extend({"dataset": dataset, **item} for item in result.corrections)
-        counts.update(tuple(getattr(s, key) for key in STAT_KEYS) for s in result.scenarios)
-    rows = [
-        dict(zip(STAT_KEYS, key, strict=True), count=n)
-        for key, n in sorted(counts.items(), key=str)
-    ]
-    if args.json:
-        report = {
-            "counts": rows,
-            "unmatched": unmatched,
-            "corrections": corrections,
-            "notes": skipped,
-        }
-        print(json.dumps(report, indent=1))
-        return 0 if rows else 1
-    if not rows:
-        print("no scenarios: every requested dataset is unavailable", file=sys.stderr)
+            for item in unmatched:
+                print(f"  {item['id']}: {item['reason']}")
+        if corrections:
+            print(
+                f"\n{len(corrections)} example(s) whose stereotype answer follows the group label, "
+                "not BBQ's target_loc:"
+            )
+            for item in corrections:
+                print(f"  {item['id']}: {item['reason']}")
         for note in skipped:
-            print(f"note: {note}", file=sys.stderr)
-        return 1
-    _print_table(rows)
-    totals = Counter()
-    for row in rows:
-        totals[row["dataset"]] += row["count"]
-    print("\ntotal: " + ", ".join(f"{name} {n}" for name, n in totals.items()))
-    if unmatched:
-        print(
-            f"\n{len(unmatched)} example(s) left out (no stereotyped answer could be identified):"
-        )
-        for item in unmatched:
-            print(f"  {item['id']}: {item['reason']}")
-    if corrections:
-        print(
-            f"\n{len(corrections)} example(s) whose stereotype answer follows the group label, "
-            "not BBQ's target_loc:"
-        )
-        for item in corrections:
-            print(f"  {item['id']}: {item['reason']}")
-    for note in skipped:
-        print(f"note: {note}")
-    return 0
+            print(f"note: {note}")
+        return 0
 
 
 def _print_table(rows: list[dict]) -> None:

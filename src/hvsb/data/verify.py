@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hvsb.data.catalogue import DataFile, files_for
@@ -41,13 +43,24 @@ def partial_allowed() -> bool:
     return os.environ.get(PARTIAL_ENV, "").lower() in _TRUE
 
 
-def allow(*, modified: bool = False, partial: bool = False) -> None:
-    """The CLI flags --allow-modified-data / --allow-partial-data, for this process and
-    the evaluations it starts."""
-    if modified:
-        os.environ[ALLOW_ENV] = "1"
-    if partial:
-        os.environ[PARTIAL_ENV] = "1"
+@contextmanager
+def consent(*, modified: bool = False, partial: bool = False) -> Iterator[None]:
+    """--allow-modified-data / --allow-partial-data (or a study's keys) for the body: this
+    process and the evaluations it starts read them from the environment, which is given
+    back afterwards (`hvsb.cli.main` and `run_study` can run inside a longer process)."""
+    names = (ALLOW_ENV, PARTIAL_ENV)
+    before = {name: os.environ.get(name) for name in names}
+    for name, given in zip(names, (modified, partial), strict=True):
+        if given:
+            os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def sha256_of(path: Path) -> str:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hvsb.data.catalogue import DataFile, files_for
-from hvsb.data.fetch import sha256_of
 from hvsb.data.paths import find_local
+from hvsb.data.verify import sha256_of
 from hvsb.errors import HvsbError
 from hvsb.scenarios.card import ConfigFiles, RawFile, render
 from hvsb.scenarios.hub import SPLIT, to_row

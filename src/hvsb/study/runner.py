@@ -20,10 +20,9 @@ first (cached under `<output_dir>/emulation/`, resumable), and those tasks read 
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -291,22 +290,12 @@ def emulate_datasets(study: Study, plan: dict[str, list[Any]], outcome: Outcome)
 # ---------------------------------------------------------------- the study
 
 
-@contextmanager
-def _data_consent(study: Study) -> Iterator[None]:
+def _data_consent(study: Study) -> AbstractContextManager[None]:
     """The study's `allow_modified_data` / `allow_partial_data`, for every data file read
     while it runs (the tasks read them through the environment)."""
     from hvsb.data import verify
 
-    before = {name: os.environ.get(name) for name in (verify.ALLOW_ENV, verify.PARTIAL_ENV)}
-    verify.allow(modified=study.allow_modified_data, partial=study.allow_partial_data)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return verify.consent(modified=study.allow_modified_data, partial=study.allow_partial_data)
 
 
 def run_study(study: Study, *, dry_run: bool = False, out: TextIO | None = None) -> Outcome:
