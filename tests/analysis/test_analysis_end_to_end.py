@@ -22,14 +22,15 @@ def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
     return done
 
 
-def test_report_on_real_inspect_and_lm_eval_runs(tmp_path, data_dir, model_path):
+def test_report_on_real_inspect_and_lm_eval_runs(tmp_path, data_dir, model_path, monkeypatch):
     from inspect_ai import eval as inspect_eval
     from inspect_ai.log import read_eval_log
 
     from hvsb.tasks.lm_eval import tasks_path
 
     env = {**os.environ, **OFFLINE, "HVSB_DATA_DIR": str(data_dir)}
-    os.environ.update({"HVSB_DATA_DIR": str(data_dir), **OFFLINE})
+    for name, value in {"HVSB_DATA_DIR": str(data_dir), **OFFLINE}.items():
+        monkeypatch.setenv(name, value)  # for the in-process Inspect runs, this test only
     model = dict(model=f"hf/{model_path}", model_args={"do_sample": False}, display="none")
     logs = tmp_path / "inspect"
     first = inspect_eval(

@@ -14,9 +14,16 @@ import pytest
 
 from hvsb.scenarios import DATASETS, BuildResult, build
 
-# hvsb's settings as the session began: tests/scenarios/test_session_fixtures.py checks
-# that the session fixtures give them back.
-HVSB_ENV_AT_START = {k: v for k, v in os.environ.items() if k.startswith("HVSB_")}
+# Where hvsb looks for data and models, and the data consents, as the session began:
+# tests/scenarios/test_session_fixtures.py checks that nothing before it kept a change.
+WATCHED_ENV = (
+    "HVSB_CACHE",
+    "HVSB_DATA_DIR",
+    "HVSB_DATA_URL",
+    "HVSB_ALLOW_MODIFIED_DATA",
+    "HVSB_ALLOW_PARTIAL_DATA",
+)
+ENV_AT_START = {name: os.environ.get(name) for name in WATCHED_ENV}
 
 
 def offline_env(patch: pytest.MonkeyPatch, cache: Path) -> None:
