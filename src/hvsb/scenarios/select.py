@@ -212,7 +212,8 @@ def _checked(record: dict[str, Any], path: str | Path, line: int, unit: str) -> 
     return Scenario.from_dict({**record, "source": source or {}})
 
 
-def modified_data(dataset: str, data_dir: str | Path | None, scenarios_file: object) -> list[str]:
+def modified_data(dataset: str, data_dir: str | Path | None, own_input: object) -> list[str]:
     """The raw files behind a selection that differ from upstream (used as allowed), for
-    the outputs to record; none for a scenarios file (its own file is the input)."""
-    return [] if scenarios_file else built(dataset, data_dir).modified
+    the outputs to record; none when the selection reads its own input (a scenarios file
+    or an exported dataset), which never touches the raw files."""
+    return [] if own_input else built(dataset, data_dir).modified

@@ -110,7 +110,7 @@ def judge(
             sample=sample,
             seed=seed,
             judge_mode=mode,
-            data_modified=modified_data(dataset, data_dir, scenarios_file),
+            data_modified=modified_data(dataset, data_dir, scenarios_file or dataset_path),
             parser=parser,
         ),
     )
@@ -171,7 +171,7 @@ def explain(
             dataset=dataset,
             sample=sample,
             seed=seed,
-            data_modified=modified_data(dataset, data_dir, scenarios_file),
+            data_modified=modified_data(dataset, data_dir, scenarios_file or dataset_path),
         ),
     )
 

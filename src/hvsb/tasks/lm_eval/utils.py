@@ -75,7 +75,7 @@ def judge_docs(
     scorers.check_parser(parser)
     chosen = _selected(dataset, options)
     how = attack_delivery(attack, system_turn, options)
-    modified = modified_data(dataset, options.get("data_dir"), options.get("scenarios_file"))
+    modified = _modified(dataset, options)
     condition = {
         "task": "judge",
         "attack": attack,
@@ -89,12 +89,17 @@ def judge_docs(
     return _as_splits([{**_doc(s), **condition} for s in chosen])
 
 
+def _modified(dataset: str, options: dict[str, Any]) -> list[str]:
+    own_input = options.get("scenarios_file") or options.get("dataset_path")
+    return modified_data(dataset, options.get("data_dir"), own_input)
+
+
 def explain_docs(
     *, dataset: str, max_scenarios: int | None = PAPER_EXPLAIN_LIMIT, **options: Any
 ) -> dict[str, datasets.Dataset]:
     """Biased scenarios for the explainer: 500 per dataset by default (PROTOCOL §4)."""
     chosen = _selected(dataset, {**options, "max_scenarios": max_scenarios}, "biased")
-    modified = modified_data(dataset, options.get("data_dir"), options.get("scenarios_file"))
+    modified = _modified(dataset, options)
     sample = _sample(options)
     return _as_splits(
         [
