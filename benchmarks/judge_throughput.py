@@ -14,8 +14,9 @@ Rows:
   d     hvsb prompts through `transformers serve --continuous-batching`, 32 concurrent
         requests;
   c16   as c with `--max-tokens 16` (hvsb's documented short-judgment option);
-  ll-b  hvsb_bbq_ll (log-likelihood mode) through lm-eval, bfloat16, batch size 32;
-  ll-c  hvsb/judge -T mode=loglikelihood through Inspect, bfloat16;
+  ll-b  hvsb_bbq_ll (log-likelihood mode) through lm-eval, batch size 32, in `--ll-dtype`
+        (default bfloat16);
+  ll-c  hvsb/judge -T mode=loglikelihood through Inspect, in `--ll-dtype`;
   build, report  scale rows: `hvsb scenarios build` of all BBQ files, `hvsb report` over
         100,000 judged samples.
 
@@ -57,14 +58,22 @@ class RowSpec:
     mode: str  # generate, ll-inspect, ll-lm-eval or scale
 
 
+def ll_rows(dtype: str) -> dict[str, RowSpec]:
+    """The log-likelihood rows in `dtype` (`--ll-dtype`): bfloat16 is their fast path on a
+    CPU with bf16 matrix units, float32 where bf16 has no fast kernel (AVX2 only)."""
+    return {
+        "ll-b": RowSpec(f"(ll) lm-eval hvsb_bbq_ll, {dtype}, batch 32", dtype, "ll-lm-eval"),
+        "ll-c": RowSpec(f"(ll) Inspect -T mode=loglikelihood, {dtype}", dtype, "ll-inspect"),
+    }
+
+
 ROWS = {
     "a": RowSpec("(a) original loop, one prompt per generate", "float32", "generate"),
     "b": RowSpec("(b) lm-eval --model hf, batch 32", "float32", "generate"),
     "c": RowSpec("(c) Inspect hf/, 32 connections", "float32", "generate"),
     "d": RowSpec("(d) transformers serve, continuous batching", "float32", "generate"),
     "c16": RowSpec("(c) Inspect hf/, --max-tokens 16", "float32", "generate"),
-    "ll-b": RowSpec("(ll) lm-eval hvsb_bbq_ll, bf16, batch 32", "bfloat16", "ll-lm-eval"),
-    "ll-c": RowSpec("(ll) Inspect -T mode=loglikelihood, bf16", "bfloat16", "ll-inspect"),
+    **ll_rows("bfloat16"),
     "build": RowSpec("scale: hvsb scenarios build, all BBQ", "", "scale"),
     "report": RowSpec("scale: hvsb report, 100,000 samples", "", "scale"),
 }
@@ -212,8 +221,10 @@ RUNNERS: dict[str, Callable[[argparse.Namespace, Path, int], Replies]] = {
     "c": lambda a, w, n: _inspect(a, w, n, ["--max-tokens", str(a.max_tokens)]),
     "d": row_d,
     "c16": lambda a, w, n: _inspect(a, w, n, ["--max-tokens", "16"]),
-    "ll-b": lambda a, w, n: _lm_eval(a, w, n, "hvsb_bbq_ll", "bfloat16"),
-    "ll-c": lambda a, w, n: _inspect(a, w, n, ["-T", "mode=loglikelihood", "-M", "dtype=bfloat16"]),
+    "ll-b": lambda a, w, n: _lm_eval(a, w, n, "hvsb_bbq_ll", a.ll_dtype),
+    "ll-c": lambda a, w, n: _inspect(
+        a, w, n, ["-T", "mode=loglikelihood", "-M", f"dtype={a.ll_dtype}"]
+    ),
     "build": row_build,
     "report": row_report,
 }
@@ -242,18 +253,27 @@ def measure(
     return {"wall": wall, "rss_mib": usage.ru_maxrss / 1024, "replies": json.loads(out.read_text())}
 
 
-def matmul_rate(dtype_name: str) -> float:
-    """Best dense matmul FLOP/s of this machine in a dtype (torch, 2048 x 2048)."""
+def matmul_rate(dtype_name: str, budget_s: float = 5.0) -> float:
+    """Best dense matmul FLOP/s of this machine in a dtype (torch, square matrices up to 2048).
+
+    Time-bounded: where a dtype has no fast kernel (bf16 on an AVX2-only CPU runs at about
+    1 GFLOP/s) a 2048 product takes a minute, so the measure stops at the size it reached.
+    """
     import torch
 
-    dtype = getattr(torch, dtype_name)
-    a, b = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
-    torch.matmul(a, b)
-    best = 0.0
-    for _ in range(10):
-        start = time.perf_counter()
+    dtype, best = getattr(torch, dtype_name), 0.0
+    for size in (512, 2048):
+        a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
         torch.matmul(a, b)
-        best = max(best, 2 * 2048**3 / (time.perf_counter() - start))
+        began = time.perf_counter()
+        for _ in range(10):
+            start = time.perf_counter()
+            torch.matmul(a, b)
+            best = max(best, 2 * size**3 / (time.perf_counter() - start))
+            if time.perf_counter() - began > budget_s:
+                break
+        if 2 * 2048**3 / best > budget_s:
+            break
     return best
 
 
@@ -302,6 +322,7 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter: Counter) 
     from hvsb.scorers import parse_judgment
 
     rates = {d: matmul_rate(d) for d in ("float32", "bfloat16")}
+    specs = ROWS | ll_rows(args.ll_dtype)
     base = results.get("a", {}).get("full", {})
     base_rate = _steady(results["a"]) if "replies" in base else None
     base_labels = {i: parse_judgment(r) for i, r in base.get("replies", {}).items()}
@@ -311,7 +332,7 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter: Counter) 
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row, result in results.items():
-        spec, full, one = ROWS[row], result["full"], result.get("one", {})
+        spec, full, one = specs[row], result["full"], result.get("one", {})
         if "error" in full or "error" in one:
             lines.append(f"| {spec.label} | failed: {full.get('error') or one.get('error')} |")
             continue
@@ -356,6 +377,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=128, help="judge prompts (default 128)")
     parser.add_argument("--max-tokens", type=int, default=512, help="max new tokens (paper: 512)")
     parser.add_argument("--rows", default=",".join(ROWS), help=f"from {', '.join(ROWS)}")
+    parser.add_argument("--ll-dtype", default="bfloat16", help="dtype of the ll rows")
     parser.add_argument("--report-rows", type=int, default=100_000)
     parser.add_argument("--row-timeout", type=int, default=1200, help="seconds per row run")
     parser.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))

@@ -18,7 +18,7 @@ Rows:
   vl     hvsb_bbq through lm-eval: `--model vllm` in-process where the installed build
          supports it, else `local-completions` against the vLLM server with 32 concurrent
          requests (the table says which);
-  ll-b, ll-c  the log-likelihood rows of judge_throughput.py (bfloat16);
+  ll-b, ll-c  the log-likelihood rows of judge_throughput.py, in `--ll-dtype`;
   api-1  the paper's API scripts: one chat request at a time, against a server on
          127.0.0.1 that answers after a fixed delay (a stand-in for a remote API's latency);
   api-c  hvsb/judge through Inspect `openai-api/` against that server, 32 connections.
@@ -59,8 +59,7 @@ def _rows(args: argparse.Namespace) -> dict[str, jt.RowSpec]:
         "vi": jt.RowSpec("(vi) Inspect vllm/, hvsb-started server, 10 connections", vllm, "generate"),
         "vs": jt.RowSpec(f"(vs) vLLM server + Inspect vllm/, {args.n} connections", vllm, "generate"),
         "vl": jt.RowSpec(f"(vl) lm-eval hvsb_bbq, {_lm_eval_route()}", vllm, "generate"),
-        "ll-b": jt.ROWS["ll-b"],
-        "ll-c": jt.ROWS["ll-c"],
+        **jt.ll_rows(args.ll_dtype),
         "api-1": jt.RowSpec("(api-1) paper's API loop, one request at a time", "", "api"),
         "api-c": jt.RowSpec("(api-c) Inspect openai-api/, 32 connections", "", "api"),
     }  # fmt: skip
@@ -294,6 +293,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=512, help="judge prompts (default 512)")
     parser.add_argument("--max-tokens", type=int, default=512, help="max new tokens (paper: 512)")
     parser.add_argument("--vllm-dtype", default="bfloat16", help="dtype of the vLLM rows")
+    parser.add_argument("--ll-dtype", default="bfloat16", help="dtype of the ll rows")
     parser.add_argument("--api-delay", type=float, default=1.0, help="seconds per API reply")
     parser.add_argument(
         "--enforce-eager",
@@ -327,7 +327,8 @@ def main() -> None:
     args.params = sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
     counter = jt.Counter(args)
     load = os.getloadavg()
-    extra = ["--vllm-dtype", args.vllm_dtype, "--api-delay", str(args.api_delay)]
+    extra = ["--vllm-dtype", args.vllm_dtype, "--ll-dtype", args.ll_dtype]
+    extra += ["--api-delay", str(args.api_delay)]
     extra += ["--enforce-eager"] if args.enforce_eager else []
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
