@@ -24,6 +24,8 @@ Rows:
   api-c  hvsb/judge through Inspect `openai-api/` against that server, 32 connections.
 
 vLLM rows run in `--vllm-dtype` (default bfloat16, vLLM's choice for this float32 folder).
+Each finished row is saved (`--state`); a rerun with the same settings on the same machine
+measures only the rows still missing or failed, and the table says when rows were measured.
 """
 
 from __future__ import annotations
@@ -253,7 +255,7 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dic
             same = _agree(labels, _labels(base)) if base else ""
             api.append(
                 f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | {rate:.2f} "
-                f"| {ratio} | {same} | {full['rss_mib']:.0f} |"
+                f"| {ratio} | {same} | {_rss(full)} |"
             )
             continue
         replies, seconds = full["replies"], (len(full["replies"]) - 1) / rate
@@ -265,7 +267,7 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dic
         lines.append(
             f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | {engine} | {rate:.2f} "
             f"| {gen / seconds:.1f} | {' | '.join(ratios)} | {' | '.join(agree)} "
-            f"| {100 * flops / rates[spec.dtype]:.0f} % ({spec.dtype}) | {full['rss_mib']:.0f} |"
+            f"| {100 * flops / rates[spec.dtype]:.0f} % ({spec.dtype}) | {_rss(full)} |"
         )  # fmt: skip
     lines += [
         "",
@@ -304,6 +306,11 @@ def main() -> None:
     parser.add_argument("--report-rows", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--row-timeout", type=int, default=3600, help="seconds per row run")
     parser.add_argument("--results", default=str(Path(__file__).with_name("STUDY_RESULTS.md")))
+    parser.add_argument(
+        "--state",
+        help="finished rows, kept so that a rerun measures only the missing or failed ones "
+        "(default: --results with .rows.json)",
+    )
     for hidden in ("--child", "--child-out", "--work"):
         parser.add_argument(hidden, help=argparse.SUPPRESS)
     parser.add_argument("--child-n", type=int, help=argparse.SUPPRESS)
@@ -330,32 +337,79 @@ def main() -> None:
     extra = ["--vllm-dtype", args.vllm_dtype, "--ll-dtype", args.ll_dtype]
     extra += ["--api-delay", str(args.api_delay)]
     extra += ["--enforce-eager"] if args.enforce_eager else []
-    results: dict[str, dict] = {}
+    settings = _settings(args)
+    state = Path(args.state or Path(args.results).with_suffix(".rows.json"))
+    results = {r: m for r, m in _saved_rows(state, settings).items() if r in chosen}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         write_jsonl(work / "scen.jsonl", [s.to_dict() for s in jt.scenarios(args, args.n)])
         for row in chosen:
+            if row in results:
+                print(
+                    f"row {row}: measured at {results[row]['at']}, kept ({state})", file=sys.stderr
+                )
+                continue
             print(f"row {row} ...", file=sys.stderr, flush=True)
             results[row] = {
                 size: jt.measure(row, args, work, n, script=__file__, extra=extra)
                 for size, n in (("full", args.n), ("one", 1))
             }
+            results[row]["at"] = time.strftime("%Y-%m-%d %H:%M")
             engine = work / f"{row}-{args.n}.engine"
             if engine.is_file():
                 results[row]["engine"] = engine.read_text()
+            _save_rows(state, settings, results)
+    results = {r: results[r] for r in chosen}
     head = [
         f"Machine: {platform.machine()} {jt._cpu_name()}, {os.cpu_count()} CPUs, torch "
         f"{torch.__version__}, {_vllm_version()}; load average at start {load[0]:.2f}.",
         f"Model: {args.model} ({args.params / 1e6:.1f} M parameters); N = {args.n} BBQ judge "
         f"prompts ({sum(counter.prompt.values())} prompt tokens with the chat template); "
-        f"greedy, max new tokens {args.max_tokens}; one run, every row in its own process "
-        "with N scenarios and with 1.",
+        f"greedy, max new tokens {args.max_tokens}; every row in its own process with N "
+        f"scenarios and with 1; rows measured {_when(results)}.",
         "Command: `python benchmarks/study_throughput.py " + " ".join(sys.argv[1:]) + "`",
         "",
     ]
     text = "\n".join(head + table(args, results, counter, rows)) + "\n"
     print(text)
     Path(args.results).write_text("# Study-scale judge throughput\n\n" + text)
+
+
+def _rss(measure: dict) -> str:
+    """Peak RSS in MiB; absent for a row whose times were read back from its files."""
+    return f"{measure['rss_mib']:.0f}" if measure.get("rss_mib") is not None else "not measured"
+
+
+def _settings(args: argparse.Namespace) -> dict:
+    """What a saved row must share with this run to stand in the same table."""
+    names = ("model", "data_dir", "n", "max_tokens", "vllm_dtype", "ll_dtype", "api_delay")
+    kept = {name: getattr(args, name) for name in names}
+    return kept | {"eager": args.enforce_eager, "machine": f"{jt._cpu_name()} x{os.cpu_count()}"}
+
+
+def _saved_rows(state: Path, settings: dict) -> dict[str, dict]:
+    """Rows an earlier, interrupted run of the same settings finished (failed ones rerun)."""
+    if not state.is_file():
+        return {}
+    saved = json.loads(state.read_text())
+    if saved["settings"] != settings:
+        print(f"{state}: measured with other settings; every row runs again", file=sys.stderr)
+        return {}
+    return {
+        r: m for r, m in saved["rows"].items() if all("error" not in m[k] for k in ("full", "one"))
+    }
+
+
+def _save_rows(state: Path, settings: dict, results: dict[str, dict]) -> None:
+    from hvsb.jsonl import atomic_writer
+
+    with atomic_writer(state) as out:
+        json.dump({"settings": settings, "rows": results}, out)
+
+
+def _when(results: dict[str, dict]) -> str:
+    times = sorted(m["at"] for m in results.values())
+    return f"between {times[0]} and {times[-1]}" if times else "none"
 
 
 def _vllm_version() -> str:
