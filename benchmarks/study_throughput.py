@@ -339,27 +339,25 @@ def main() -> None:
     extra += ["--enforce-eager"] if args.enforce_eager else []
     settings = _settings(args)
     state = Path(args.state or Path(args.results).with_suffix(".rows.json"))
-    results = {r: m for r, m in _saved_rows(state, settings).items() if r in chosen}
+    saved = _saved_rows(state, settings)  # every saved row, chosen now or not: all stay saved
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         write_jsonl(work / "scen.jsonl", [s.to_dict() for s in jt.scenarios(args, args.n)])
         for row in chosen:
-            if row in results:
-                print(
-                    f"row {row}: measured at {results[row]['at']}, kept ({state})", file=sys.stderr
-                )
+            if row in saved:
+                print(f"row {row}: measured at {saved[row]['at']}, kept ({state})", file=sys.stderr)
                 continue
             print(f"row {row} ...", file=sys.stderr, flush=True)
-            results[row] = {
+            saved[row] = {
                 size: jt.measure(row, args, work, n, script=__file__, extra=extra)
                 for size, n in (("full", args.n), ("one", 1))
             }
-            results[row]["at"] = time.strftime("%Y-%m-%d %H:%M")
+            saved[row]["at"] = time.strftime("%Y-%m-%d %H:%M")
             engine = work / f"{row}-{args.n}.engine"
             if engine.is_file():
-                results[row]["engine"] = engine.read_text()
-            _save_rows(state, settings, results)
-    results = {r: results[r] for r in chosen}
+                saved[row]["engine"] = engine.read_text()
+            _save_rows(state, settings, saved)
+    results = {r: saved[r] for r in chosen}
     head = [
         f"Machine: {platform.machine()} {jt._cpu_name()}, {os.cpu_count()} CPUs, torch "
         f"{torch.__version__}, {_vllm_version()}; load average at start {load[0]:.2f}.",
