@@ -9,6 +9,7 @@ from inspect_ai.log import read_eval_log
 from support.vllm_compare import inspect_judge, inspect_labels, same_metrics
 
 from hvsb.rows import read_rows
+from hvsb.serving.vllm import SMALL_MACHINE_CPUS, is_cpu_build, usable_cpus
 
 pytestmark = pytest.mark.model
 
@@ -38,3 +39,16 @@ def test_inspect_judge_on_vllm_equals_transformers(
     served_metrics = {k: v.value for k, v in served.results.scores[0].metrics.items()}
     local_metrics = {k: v.value for k, v in local.results.scores[0].metrics.items()}
     assert same_metrics(served_metrics, local_metrics), (served_metrics, local_metrics)
+
+
+def test_served_engine_runs_on_every_core_of_a_small_machine(vllm_served) -> None:
+    """The engine's own log (named on `hvsb serve`'s stderr) shows the cores it kept back."""
+    if not is_cpu_build():
+        pytest.skip("core reservation is a setting of vLLM's CPU build")
+    serve_err = vllm_served.log.read_text()
+    server_log = Path(serve_err.split("(log: ", 1)[1].split(")", 1)[0])
+    reserved = server_log.read_text().split("reserve_cpu_num=", 1)[1].split()[0]
+    if usable_cpus() <= SMALL_MACHINE_CPUS:
+        assert reserved == "0", serve_err
+    else:
+        assert reserved != "0"  # vLLM's own reservation is left alone

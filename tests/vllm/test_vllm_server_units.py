@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from hvsb.commands.serve import usage
+from hvsb.serving import vllm
 from hvsb.serving.vllm import StudyServers, VllmServer, _log_tail, needs_server, server_flags
 from hvsb.study.spec import ModelSpec
 
@@ -64,3 +65,24 @@ def test_serve_prints_commands_for_inspect_and_lm_eval() -> None:
     assert "export VLLM_BASE_URL=http://127.0.0.1:9/v1 VLLM_API_KEY=k" in text
     assert "--model vllm//m" in text and "export OPENAI_API_KEY=k" in text
     assert "--model local-completions --model_args " + SERVER.lm_eval_model_args() in text
+
+
+def test_cpu_build_on_a_small_machine_gives_the_model_every_core(monkeypatch) -> None:
+    # The build and the machine's size are facts of the machine the test runs on: both are
+    # set here so that every case runs everywhere.
+    monkeypatch.delenv("VLLM_CPU_NUM_OF_RESERVED_CPU", raising=False)
+    monkeypatch.delenv("VLLM_CPU_KVCACHE_SPACE", raising=False)
+    monkeypatch.setattr(vllm, "is_cpu_build", lambda: True)
+    monkeypatch.setattr(vllm, "usable_cpus", lambda: 2)
+    env = vllm.server_env()
+    assert env["VLLM_CPU_NUM_OF_RESERVED_CPU"] == "0"
+    assert env["VLLM_CPU_KVCACHE_SPACE"] == vllm.CPU_KVCACHE_GIB
+    monkeypatch.setattr(vllm, "usable_cpus", lambda: 3)
+    assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in vllm.server_env()  # vLLM's reservation
+    monkeypatch.setattr(vllm, "usable_cpus", lambda: 2)
+    monkeypatch.setenv("VLLM_CPU_NUM_OF_RESERVED_CPU", "1")
+    assert vllm.server_env()["VLLM_CPU_NUM_OF_RESERVED_CPU"] == "1"  # the user's choice
+    monkeypatch.setattr(vllm, "is_cpu_build", lambda: False)
+    monkeypatch.delenv("VLLM_CPU_NUM_OF_RESERVED_CPU")
+    env = vllm.server_env()
+    assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in env and "VLLM_CPU_KVCACHE_SPACE" not in env

