@@ -123,17 +123,27 @@ def _lm_eval(args: argparse.Namespace, work: Path, n: int, task: str, dtype: str
     return {r["id"]: r["reply"] for r in read_samples(samples)}
 
 
-def _inspect(args: argparse.Namespace, work: Path, n: int, extra: list[str]) -> Replies:
+def inspect_judge(
+    args: argparse.Namespace, work: Path, n: int, model: str, env: dict, extra: list[str]
+) -> Replies:
+    """`inspect eval hvsb/judge` on the benchmark's scenarios, logged in Inspect's default
+    format (`.eval`, what `hvsb run` writes; the JSON format rewrites its whole file at
+    every flush, a cost that grows with N)."""
     from hvsb.tasks.inspect.logs import read_log
 
-    out = work / f"ins-{'-'.join(extra)}-{n}".replace("/", "_")
+    out = Path(tempfile.mkdtemp(prefix=f"ins-{model.split('/')[0]}-{n}-", dir=work))
     cmd = [str(BIN / "inspect"), "eval", "hvsb/judge", "-T", "dataset=bbq"]
-    cmd += ["-T", f"scenarios_file={work / 'scen.jsonl'}", "--model", f"hf/{args.model}"]
-    cmd += ["-M", "do_sample=false", "--max-connections", "32", "--limit", str(n)]
-    cmd += ["--log-dir", str(out), "--log-format", "json", "--display", "none", *extra]
-    subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL)
-    (log,) = out.glob("*.json")
+    cmd += ["-T", f"scenarios_file={work / 'scen.jsonl'}", "--model", model]
+    cmd += ["--limit", str(n), "--log-dir", str(out), "--display", "none", *extra]
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    (log,) = out.glob("*.eval")
     return {r["id"]: r["reply"] for r in read_log(log)}
+
+
+def _inspect(args: argparse.Namespace, work: Path, n: int, extra: list[str]) -> Replies:
+    """hvsb/judge through Inspect's hf/ provider, greedy, 32 connections."""
+    extra = ["-M", "do_sample=false", "--max-connections", "32", *extra]
+    return inspect_judge(args, work, n, f"hf/{args.model}", ENV, extra)
 
 
 def free_port() -> int:

@@ -4,8 +4,11 @@ Every model row judges the same N BBQ scenarios (default 512, `load_scenarios("b
 limit=N, seed=0)`) with the same prompts, greedy, at most 512 new tokens (the paper's
 decoding). Each row runs in its own process twice, with N scenarios and with 1, as in
 `judge_throughput.py` (whose rows a, c, ll-b and ll-c, runner and columns this script
-reuses): scenarios/s is the steady rate `(N - 1) / (wall_N - wall_1)`, so model load and
-vLLM's engine start are excluded; the engine start is reported in its own column.
+reuses): scenarios/s is the steady rate `(N - 1) / (work_N - work_1)`, where a run's work
+is its wall time less its own vLLM engine start, so model load and engine start (which
+varies by tens of seconds between runs) are excluded; the engine start has its own column.
+The API rows' 1-scenario run is the median of three: their start-up (15-30 s of imports)
+is as long as the judging it is subtracted from.
 
 Rows:
   a      the release's loop on transformers: one prompt per `model.generate` (float32);
@@ -21,9 +24,11 @@ Rows:
   ll-b, ll-c  the log-likelihood rows of judge_throughput.py, in `--ll-dtype`;
   api-1  the paper's API scripts: one chat request at a time, against a server on
          127.0.0.1 that answers after a fixed delay (a stand-in for a remote API's latency);
-  api-c  hvsb/judge through Inspect `openai-api/` against that server, 32 connections.
+  api-c  hvsb/judge through Inspect `openai-api/` against that server, 32 connections;
+  api-l  hvsb_bbq through lm-eval `local-chat-completions` against it, 32 concurrent.
 
-vLLM rows run in `--vllm-dtype` (default bfloat16, vLLM's choice for this float32 folder).
+vLLM rows run in `--vllm-dtype` (default bfloat16, vLLM's choice for this float32 folder),
+in the environment hvsb gives its vLLM servers (`hvsb.serving.vllm.server_env`).
 Each finished row is saved (`--state`); a rerun with the same settings on the same machine
 measures only the rows still missing or failed, and the table says when rows were measured.
 """
@@ -50,6 +55,7 @@ Replies = jt.Replies
 ENV = jt.ENV
 BIN = jt.BIN
 LOOPS = {"a": "transformers loop", "va": "vLLM loop"}
+API_ONE_RUNS = 3
 
 
 def _rows(args: argparse.Namespace) -> dict[str, jt.RowSpec]:
@@ -64,6 +70,7 @@ def _rows(args: argparse.Namespace) -> dict[str, jt.RowSpec]:
         **jt.ll_rows(args.ll_dtype),
         "api-1": jt.RowSpec("(api-1) paper's API loop, one request at a time", "", "api"),
         "api-c": jt.RowSpec("(api-c) Inspect openai-api/, 32 connections", "", "api"),
+        "api-l": jt.RowSpec("(api-l) lm-eval local-chat-completions, 32 concurrent", "", "api"),
     }  # fmt: skip
 
 
@@ -115,54 +122,45 @@ def _server(args: argparse.Namespace, work: Path, row: str, n: int) -> Iterator:
         yield server
 
 
-def _inspect_judge(
-    args: argparse.Namespace, work: Path, n: int, model: str, env: dict, extra: list[str]
-) -> Replies:
-    from hvsb.tasks.inspect.logs import read_log
-
-    out = work / f"ins-{model.split('/')[0]}-{'-'.join(extra)}-{n}"
-    cmd = [str(BIN / "inspect"), "eval", "hvsb/judge", "-T", "dataset=bbq"]
-    cmd += ["-T", f"scenarios_file={work / 'scen.jsonl'}", "--model", model]
-    cmd += ["--max-tokens", str(args.max_tokens), "--limit", str(n), "--log-dir", str(out)]
-    cmd += ["--log-format", "json", "--display", "none", *extra]
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
-    (log,) = out.glob("*.json")
-    return {r["id"]: r["reply"] for r in read_log(log)}
-
-
 def row_vllm_inspect(args: argparse.Namespace, work: Path, n: int, row: str) -> Replies:
     """hvsb's server, then `inspect eval --model vllm/<folder>` (10 or N connections)."""
-    extra = ["--max-connections", str(n)] if row == "vs" else []
+    extra = ["--max-tokens", str(args.max_tokens)]
+    extra += ["--max-connections", str(n)] if row == "vs" else []
     with _server(args, work, row, n) as server:
         env = {**ENV, **server.inspect_env}
-        return _inspect_judge(args, work, n, f"vllm/{args.model}", env, extra)
+        return jt.inspect_judge(args, work, n, f"vllm/{args.model}", env, extra)
+
+
+def _lm_eval_judge(
+    args: argparse.Namespace, work: Path, n: int, model: str, model_args: str, env: dict
+) -> Replies:
+    """`hvsb lm-eval --tasks hvsb_bbq` on the benchmark's scenarios, greedy."""
+    from hvsb.tasks.lm_eval.samples import read_samples
+
+    out = Path(tempfile.mkdtemp(prefix=f"lm-{model}-{n}-", dir=work))
+    meta = json.dumps({"data_dir": args.data_dir, "scenarios_file": str(work / "scen.jsonl")})
+    cmd = [str(BIN / "hvsb"), "lm-eval", "--model", model, "--model_args", model_args]
+    cmd += ["--tasks", "hvsb_bbq", "--metadata", meta, "--apply_chat_template"]
+    cmd += ["--limit", str(n), "--output_path", str(out), "--log_samples"]
+    cmd += ["--gen_kwargs", f"max_gen_toks={args.max_tokens},do_sample=False"]
+    cmd += ["--batch_size", "auto"] if model == "vllm" else []
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    (samples,) = out.rglob("samples_hvsb_bbq_*.jsonl")
+    return {r["id"]: r["reply"] for r in read_samples(samples)}
 
 
 def row_vl(args: argparse.Namespace, work: Path, n: int) -> Replies:
     """hvsb_bbq through lm-eval on vLLM: in-process where supported, else local-completions."""
     from hvsb.commands.lm_eval import lm_eval_vllm_supported
-    from hvsb.tasks.lm_eval.samples import read_samples
 
-    out = work / f"lm-vllm-{n}"
-    meta = json.dumps({"data_dir": args.data_dir, "scenarios_file": str(work / "scen.jsonl")})
-    common = ["--tasks", "hvsb_bbq", "--metadata", meta, "--apply_chat_template"]
-    common += ["--limit", str(n), "--output_path", str(out), "--log_samples"]
-    common += ["--gen_kwargs", f"max_gen_toks={args.max_tokens},do_sample=False"]
     if lm_eval_vllm_supported():  # the engine starts inside lm-eval: no separate time
         model_args = f"pretrained={args.model},dtype={args.vllm_dtype}"
         model_args += ",enforce_eager=True" if args.enforce_eager else ""
-        cmd = [str(BIN / "hvsb"), "lm-eval", "--model", "vllm", "--model_args", model_args]
-        cmd += ["--batch_size", "auto"]
-        subprocess.run([*cmd, *common], check=True, env=ENV, stdout=subprocess.DEVNULL)
-    else:
-        with _server(args, work, "vl", n) as server:
-            model_args = server.lm_eval_model_args("completions") + ",num_concurrent=32"
-            cmd = [str(BIN / "hvsb"), "lm-eval", "--model", "local-completions"]
-            cmd += ["--model_args", model_args]
-            env = {**ENV, **server.lm_eval_env}
-            subprocess.run([*cmd, *common], check=True, env=env, stdout=subprocess.DEVNULL)
-    (samples,) = out.rglob("samples_hvsb_bbq_*.jsonl")
-    return {r["id"]: r["reply"] for r in read_samples(samples)}
+        return _lm_eval_judge(args, work, n, "vllm", model_args, ENV)
+    with _server(args, work, "vl", n) as server:
+        model_args = server.lm_eval_model_args("completions") + ",num_concurrent=32"
+        env = {**ENV, **server.lm_eval_env}
+        return _lm_eval_judge(args, work, n, "local-completions", model_args, env)
 
 
 def row_api_loop(args: argparse.Namespace, work: Path, n: int) -> Replies:
@@ -188,9 +186,20 @@ def row_api_inspect(args: argparse.Namespace, work: Path, n: int) -> Replies:
     """hvsb/judge through Inspect's openai-api/ provider, 32 connections."""
     server, url = delay_server.start(args.api_delay)
     env = {**ENV, "DELAY_BASE_URL": url, "DELAY_API_KEY": "local"}
+    extra = ["--max-tokens", str(args.max_tokens), "--max-connections", "32"]
     try:
-        return _inspect_judge(
-            args, work, n, "openai-api/delay/delay", env, ["--max-connections", "32"]
+        return jt.inspect_judge(args, work, n, "openai-api/delay/delay", env, extra)
+    finally:
+        server.shutdown()
+
+
+def row_api_lm_eval(args: argparse.Namespace, work: Path, n: int) -> Replies:
+    """hvsb_bbq through lm-eval's local-chat-completions, 32 concurrent requests."""
+    server, url = delay_server.start(args.api_delay)
+    model_args = f"model=delay,base_url={url}/chat/completions,num_concurrent=32"
+    try:
+        return _lm_eval_judge(
+            args, work, n, "local-chat-completions", model_args, {**ENV, "OPENAI_API_KEY": "local"}
         )
     finally:
         server.shutdown()
@@ -207,7 +216,20 @@ RUNNERS: dict[str, Callable[[argparse.Namespace, Path, int], Replies]] = {
     "ll-c": jt.RUNNERS["ll-c"],
     "api-1": row_api_loop,
     "api-c": row_api_inspect,
+    "api-l": row_api_lm_eval,
 }
+
+
+def _steady(result: dict) -> float:
+    """Scenarios per second once started: (N - 1) / (work_N - work_1), where a run's work
+    is its wall time less its own engine start (none: 0)."""
+    n = len(result["full"]["replies"])
+    spent = _work(result["full"]) - _work(result["one"])
+    return (n - 1) / spent if spent > 0 else 0.0
+
+
+def _work(run: dict) -> float:
+    return run["wall"] - run.get("engine", 0.0)
 
 
 def _labels(result: dict) -> dict[str, str]:
@@ -226,11 +248,11 @@ def _agree(labels: dict[str, str], base: dict[str, str]) -> str:
 def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dict) -> list[str]:
     rates = {d: jt.matmul_rate(d) for d in ("float32", "bfloat16")}
     loops = {
-        k: jt._steady(results[k]) for k in LOOPS if "replies" in results.get(k, {}).get("full", {})
+        k: _steady(results[k]) for k in LOOPS if "replies" in results.get(k, {}).get("full", {})
     }
     loop_labels = {k: _labels(results[k]) for k in loops}
     lines = [
-        "| row | wall s (N) | wall s (1) | engine start s | scenarios/s | gen tok/s "
+        "| row | wall s (N) | wall s (1) | engine start s (N / 1) | scenarios/s | gen tok/s "
         "| vs transformers loop | vs vLLM loop | labels = transformers loop "
         "| labels = vLLM loop | MFU | peak RSS MiB |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -241,7 +263,7 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dic
         if "error" in full or "error" in one:
             lines.append(f"| {spec.label} | failed: {full.get('error') or one.get('error')} |")
             continue
-        rate = jt._steady(result)
+        rate = _steady(result)
         if rate <= 0:
             lines.append(
                 f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | | too few "
@@ -251,7 +273,7 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dic
         labels = _labels(result)
         if spec.mode == "api":
             base = results.get("api-1")
-            ratio = f"{rate / jt._steady(base):.1f}x" if base and "replies" in base["full"] else ""
+            ratio = f"{rate / _steady(base):.1f}x" if base and "replies" in base["full"] else ""
             same = _agree(labels, _labels(base)) if base else ""
             api.append(
                 f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | {rate:.2f} "
@@ -261,7 +283,9 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dic
         replies, seconds = full["replies"], (len(full["replies"]) - 1) / rate
         gen = counter.generated(replies) if spec.mode == "generate" else 0
         flops = 2 * args.params * counter.processed(spec.mode, replies) / seconds
-        engine = result.get("engine", "")
+        engine = " / ".join(
+            f"{result[k]['engine']:.0f}" for k in ("full", "one") if "engine" in result[k]
+        )
         ratios = [f"{rate / loops[k]:.1f}x" if loops.get(k) else "" for k in LOOPS]
         agree = [_agree(labels, loop_labels[k]) if k in loop_labels else "" for k in LOOPS]
         lines.append(
@@ -278,7 +302,8 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dic
         lines += [
             "",
             f"API row: no model runs; a server on 127.0.0.1 answers every chat request after "
-            f"{args.api_delay} s (a stand-in for a remote API's latency).",
+            f"{args.api_delay} s (a stand-in for a remote API's latency); the 1-scenario run "
+            f"is the median of {API_ONE_RUNS}.",
             "",
             "| row | wall s (N) | wall s (1) | scenarios/s | vs one at a time | labels = one at a time "
             "| peak RSS MiB |",
@@ -302,7 +327,7 @@ def main() -> None:
         action="store_true",
         help="vLLM without compilation (a faster engine start for smoke runs; slower decoding)",
     )
-    parser.add_argument("--rows", default="a,va,c,vi,vs,vl,ll-b,ll-c,api-1,api-c")
+    parser.add_argument("--rows", default="a,va,c,vi,vs,vl,ll-b,ll-c,api-1,api-c,api-l")
     parser.add_argument("--report-rows", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--row-timeout", type=int, default=3600, help="seconds per row run")
     parser.add_argument("--results", default=str(Path(__file__).with_name("STUDY_RESULTS.md")))
@@ -348,14 +373,12 @@ def main() -> None:
                 print(f"row {row}: measured at {saved[row]['at']}, kept ({state})", file=sys.stderr)
                 continue
             print(f"row {row} ...", file=sys.stderr, flush=True)
+            ones = API_ONE_RUNS if rows[row].mode == "api" else 1
             saved[row] = {
-                size: jt.measure(row, args, work, n, script=__file__, extra=extra)
-                for size, n in (("full", args.n), ("one", 1))
+                "full": _measure(row, args, work, args.n, extra),
+                "one": _median([_measure(row, args, work, 1, extra) for _ in range(ones)]),
+                "at": time.strftime("%Y-%m-%d %H:%M"),
             }
-            saved[row]["at"] = time.strftime("%Y-%m-%d %H:%M")
-            engine = work / f"{row}-{args.n}.engine"
-            if engine.is_file():
-                saved[row]["engine"] = engine.read_text()
             _save_rows(state, settings, saved)
     results = {r: saved[r] for r in chosen}
     head = [
@@ -365,12 +388,33 @@ def main() -> None:
         f"prompts ({sum(counter.prompt.values())} prompt tokens with the chat template); "
         f"greedy, max new tokens {args.max_tokens}; every row in its own process with N "
         f"scenarios and with 1; rows measured {_when(results)}.",
+        "vLLM rows: dtype "
+        + args.vllm_dtype
+        + ", hvsb's server environment "
+        + (", ".join(f"`{k}={v}`" for k, v in settings["vllm_env"].items()) or "(nothing added)")
+        + "; engine start excluded from each run.",
         "Command: `python benchmarks/study_throughput.py " + " ".join(sys.argv[1:]) + "`",
         "",
     ]
     text = "\n".join(head + table(args, results, counter, rows)) + "\n"
     print(text)
     Path(args.results).write_text("# Study-scale judge throughput\n\n" + text)
+
+
+def _measure(row: str, args: argparse.Namespace, work: Path, n: int, extra: list[str]) -> dict:
+    """One run of a row (jt.measure), with the engine start it noted, if any."""
+    run = jt.measure(row, args, work, n, script=__file__, extra=extra)
+    engine = work / f"{row}-{n}.engine"
+    if engine.is_file():
+        run["engine"] = float(engine.read_text())
+        engine.unlink()
+    return run
+
+
+def _median(runs: list[dict]) -> dict:
+    """The run of median wall time (a failed run, if any, so that the row reads failed)."""
+    failed = [run for run in runs if "error" in run]
+    return failed[0] if failed else sorted(runs, key=lambda run: run["wall"])[len(runs) // 2]
 
 
 def _rss(measure: dict) -> str:
@@ -382,7 +426,15 @@ def _settings(args: argparse.Namespace) -> dict:
     """What a saved row must share with this run to stand in the same table."""
     names = ("model", "data_dir", "n", "max_tokens", "vllm_dtype", "ll_dtype", "api_delay")
     kept = {name: getattr(args, name) for name in names}
-    return kept | {"eager": args.enforce_eager, "machine": f"{jt._cpu_name()} x{os.cpu_count()}"}
+    machine = f"{jt._cpu_name()} x{os.cpu_count()}"
+    return kept | {"eager": args.enforce_eager, "machine": machine, "vllm_env": _vllm_env()}
+
+
+def _vllm_env() -> dict[str, str]:
+    """The vLLM settings hvsb's server environment adds (the CPU build's cores and cache)."""
+    from hvsb.serving.vllm import server_env
+
+    return {k: v for k, v in server_env().items() if k.startswith("VLLM_CPU_")}
 
 
 def _saved_rows(state: Path, settings: dict) -> dict[str, dict]:
