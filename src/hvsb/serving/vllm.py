@@ -130,6 +130,14 @@ def server_flags(args: Mapping[str, Any]) -> list[str]:
     return flags
 
 
+def server_command(model: str, port: int, api_key: str, flags: Sequence[str]) -> list[str]:
+    """The command that starts vLLM's OpenAI server. The key is passed as `--api-key=KEY`:
+    a key that starts with "-" (a random URL-safe key does, one time in 64) would
+    otherwise read as a flag, and the server would exit at once."""
+    command = [sys.executable, "-m", SERVER_MODULE, "--model", model, "--host", "127.0.0.1"]
+    return [*command, "--port", str(port), f"--api-key={api_key}", *flags]
+
+
 def _is_ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as reply:
@@ -191,8 +199,7 @@ def serve(
     port, api_key = port or free_port(), api_key or secrets.token_urlsafe(24)
     if log is None:
         log = Path(tempfile.mkdtemp(prefix="hvsb-vllm-")) / "server.log"
-    command = [sys.executable, "-m", SERVER_MODULE, "--model", model, "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--api-key", api_key, *server_flags(args or {}), *flags]
+    command = server_command(model, port, api_key, [*server_flags(args or {}), *flags])
     base_url = f"http://127.0.0.1:{port}/v1"
     print(f"hvsb: starting the vLLM server for {model} (log: {log})", file=out, flush=True)
     with log.open("w", encoding="utf-8") as sink:
