@@ -107,20 +107,35 @@ def row_a(args: argparse.Namespace, work: Path, n: int) -> Replies:
     return replies
 
 
-def _lm_eval(args: argparse.Namespace, work: Path, n: int, task: str, dtype: str) -> Replies:
+def lm_eval_judge(
+    args: argparse.Namespace,
+    work: Path,
+    n: int,
+    task: str,
+    model: str,
+    model_args: str,
+    env: dict,
+    extra: list[str],
+) -> Replies:
+    """`hvsb lm-eval --tasks TASK` on the benchmark's scenarios (greedy for hvsb_bbq)."""
     from hvsb.tasks.lm_eval.samples import read_samples
 
-    out = work / f"lm-{task}-{n}"
+    out = Path(tempfile.mkdtemp(prefix=f"lm-{model}-{task}-{n}-", dir=work))
     meta = json.dumps({"data_dir": args.data_dir, "scenarios_file": str(work / "scen.jsonl")})
-    cmd = [str(BIN / "hvsb"), "lm-eval", "--model", "hf"]
-    cmd += ["--model_args", f"pretrained={args.model},dtype={dtype}"]
+    cmd = [str(BIN / "hvsb"), "lm-eval", "--model", model, "--model_args", model_args]
     cmd += ["--tasks", task, "--metadata", meta, "--apply_chat_template"]
-    cmd += ["--batch_size", "32", "--limit", str(n), "--output_path", str(out), "--log_samples"]
+    cmd += ["--limit", str(n), "--output_path", str(out), "--log_samples", *extra]
     if task == "hvsb_bbq":
         cmd += ["--gen_kwargs", f"max_gen_toks={args.max_tokens},do_sample=False"]
-    subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
     (samples,) = out.rglob(f"samples_{task}_*.jsonl")
     return {r["id"]: r["reply"] for r in read_samples(samples)}
+
+
+def _lm_eval(args: argparse.Namespace, work: Path, n: int, task: str, dtype: str) -> Replies:
+    """lm-eval's hf model, 32 documents per batch."""
+    model_args = f"pretrained={args.model},dtype={dtype}"
+    return lm_eval_judge(args, work, n, task, "hf", model_args, ENV, ["--batch_size", "32"])
 
 
 def inspect_judge(
@@ -374,10 +389,16 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter: Counter) 
 
 
 def _steady(result: dict) -> float:
-    """Scenarios per second once started: (N - 1) / (wall_N - wall_1)."""
+    """Scenarios per second once started: (N - 1) / (work_N - work_1), where a run's work
+    is its wall time less the engine start it recorded, if any (study_throughput's vLLM
+    rows), so that model load and engine start are excluded."""
     n = len(result["full"]["replies"])
-    spent = result["full"]["wall"] - result["one"]["wall"]
+    spent = _work(result["full"]) - _work(result["one"])
     return (n - 1) / spent if spent > 0 else 0.0
+
+
+def _work(run: dict) -> float:
+    return run["wall"] - run.get("engine", 0.0)
 
 
 def main() -> None:

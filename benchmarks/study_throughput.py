@@ -39,7 +39,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -131,24 +130,6 @@ def row_vllm_inspect(args: argparse.Namespace, work: Path, n: int, row: str) -> 
         return jt.inspect_judge(args, work, n, f"vllm/{args.model}", env, extra)
 
 
-def _lm_eval_judge(
-    args: argparse.Namespace, work: Path, n: int, model: str, model_args: str, env: dict
-) -> Replies:
-    """`hvsb lm-eval --tasks hvsb_bbq` on the benchmark's scenarios, greedy."""
-    from hvsb.tasks.lm_eval.samples import read_samples
-
-    out = Path(tempfile.mkdtemp(prefix=f"lm-{model}-{n}-", dir=work))
-    meta = json.dumps({"data_dir": args.data_dir, "scenarios_file": str(work / "scen.jsonl")})
-    cmd = [str(BIN / "hvsb"), "lm-eval", "--model", model, "--model_args", model_args]
-    cmd += ["--tasks", "hvsb_bbq", "--metadata", meta, "--apply_chat_template"]
-    cmd += ["--limit", str(n), "--output_path", str(out), "--log_samples"]
-    cmd += ["--gen_kwargs", f"max_gen_toks={args.max_tokens},do_sample=False"]
-    cmd += ["--batch_size", "auto"] if model == "vllm" else []
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
-    (samples,) = out.rglob("samples_hvsb_bbq_*.jsonl")
-    return {r["id"]: r["reply"] for r in read_samples(samples)}
-
-
 def row_vl(args: argparse.Namespace, work: Path, n: int) -> Replies:
     """hvsb_bbq through lm-eval on vLLM: in-process where supported, else local-completions."""
     from hvsb.commands.lm_eval import lm_eval_vllm_supported
@@ -156,11 +137,12 @@ def row_vl(args: argparse.Namespace, work: Path, n: int) -> Replies:
     if lm_eval_vllm_supported():  # the engine starts inside lm-eval: no separate time
         model_args = f"pretrained={args.model},dtype={args.vllm_dtype}"
         model_args += ",enforce_eager=True" if args.enforce_eager else ""
-        return _lm_eval_judge(args, work, n, "vllm", model_args, ENV)
+        extra = ["--batch_size", "auto"]
+        return jt.lm_eval_judge(args, work, n, "hvsb_bbq", "vllm", model_args, ENV, extra)
     with _server(args, work, "vl", n) as server:
         model_args = server.lm_eval_model_args("completions") + ",num_concurrent=32"
         env = {**ENV, **server.lm_eval_env}
-        return _lm_eval_judge(args, work, n, "local-completions", model_args, env)
+        return jt.lm_eval_judge(args, work, n, "hvsb_bbq", "local-completions", model_args, env, [])
 
 
 def row_api_loop(args: argparse.Namespace, work: Path, n: int) -> Replies:
@@ -198,8 +180,9 @@ def row_api_lm_eval(args: argparse.Namespace, work: Path, n: int) -> Replies:
     server, url = delay_server.start(args.api_delay)
     model_args = f"model=delay,base_url={url}/chat/completions,num_concurrent=32"
     try:
-        return _lm_eval_judge(
-            args, work, n, "local-chat-completions", model_args, {**ENV, "OPENAI_API_KEY": "local"}
+        env = {**ENV, "OPENAI_API_KEY": "local"}
+        return jt.lm_eval_judge(
+            args, work, n, "hvsb_bbq", "local-chat-completions", model_args, env, []
         )
     finally:
         server.shutdown()
@@ -220,18 +203,6 @@ RUNNERS: dict[str, Callable[[argparse.Namespace, Path, int], Replies]] = {
 }
 
 
-def _steady(result: dict) -> float:
-    """Scenarios per second once started: (N - 1) / (work_N - work_1), where a run's work
-    is its wall time less its own engine start (none: 0)."""
-    n = len(result["full"]["replies"])
-    spent = _work(result["full"]) - _work(result["one"])
-    return (n - 1) / spent if spent > 0 else 0.0
-
-
-def _work(run: dict) -> float:
-    return run["wall"] - run.get("engine", 0.0)
-
-
 def _labels(result: dict) -> dict[str, str]:
     from hvsb.scorers import parse_judgment
 
@@ -248,7 +219,7 @@ def _agree(labels: dict[str, str], base: dict[str, str]) -> str:
 def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dict) -> list[str]:
     rates = {d: jt.matmul_rate(d) for d in ("float32", "bfloat16")}
     loops = {
-        k: _steady(results[k]) for k in LOOPS if "replies" in results.get(k, {}).get("full", {})
+        k: jt._steady(results[k]) for k in LOOPS if "replies" in results.get(k, {}).get("full", {})
     }
     loop_labels = {k: _labels(results[k]) for k in loops}
     lines = [
@@ -263,7 +234,7 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dic
         if "error" in full or "error" in one:
             lines.append(f"| {spec.label} | failed: {full.get('error') or one.get('error')} |")
             continue
-        rate = _steady(result)
+        rate = jt._steady(result)
         if rate <= 0:
             lines.append(
                 f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | | too few "
@@ -273,7 +244,7 @@ def table(args: argparse.Namespace, results: dict[str, dict], counter, rows: dic
         labels = _labels(result)
         if spec.mode == "api":
             base = results.get("api-1")
-            ratio = f"{rate / _steady(base):.1f}x" if base and "replies" in base["full"] else ""
+            ratio = f"{rate / jt._steady(base):.1f}x" if base and "replies" in base["full"] else ""
             same = _agree(labels, _labels(base)) if base else ""
             api.append(
                 f"| {spec.label} | {full['wall']:.1f} | {one['wall']:.1f} | {rate:.2f} "
